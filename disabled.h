@@ -1,0 +1,57 @@
+/*
+ * disabled: PyTorch's disabled-tests list (FORMATS.md §1) into entries.
+ *
+ * The document is scanned once, in place.  Each well-formed entry is shown
+ * to a `keep` callback as a view into the buffer; only the entries it keeps
+ * are copied.  So a list of any size costs its own buffer and little more.
+ */
+#ifndef DISABLED_H
+#define DISABLED_H
+
+#include <stddef.h>
+
+#include "match.h"
+#include "util.h"
+
+#define ENTRY_MAX_PLATFORMS 32
+
+/* A view of one entry; strings are decoded, NUL-terminated, and valid only
+ * during the callback. */
+struct entry_view {
+	const char *key; size_t key_len;
+	struct testkey k;             /* parsed from key */
+	const char *issue;            /* decimal digits */
+	const char *url;
+	size_t nplatforms;
+	const char *platforms[ENTRY_MAX_PLATFORMS];
+	size_t platform_lens[ENTRY_MAX_PLATFORMS];
+};
+
+/* A kept entry, owned. */
+struct entry {
+	char *key;
+	struct testkey k;             /* points into key */
+	char *issue;
+	char *url;
+	char *platforms;              /* as listed (cleaned), comma-separated */
+	const char *source;           /* "disabled-list", ... */
+};
+
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+};
+
+/* Return non-zero to keep the entry; platforms_kept is the comma-separated
+ * list the callback decided to record (may be NULL for "as listed"). */
+typedef int (*entry_keep_fn)(void *arg, const struct entry_view *e, struct buf *platforms_kept);
+
+/* Parse a list.  Malformed entries are skipped with a warning naming them
+ * (the first few, then a count); returns the number of entries seen, or -1
+ * when the document itself is not a valid list (why says where and why). */
+long disabled_parse(const char *doc, size_t len, const char *source,
+    entry_keep_fn keep, void *arg, struct entries *out, struct buf *why);
+
+void entries_free(struct entries *l);
+
+#endif

@@ -1,0 +1,139 @@
+#include "fetch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+/* curl's exit code for --max-filesize refusing a download. */
+#define CURL_FILESIZE_EXCEEDED 63
+
+int
+fetch_url(const char *url, const struct fetch_opts *o, struct buf *body, struct buf *why)
+{
+	char maxtime[32], maxsize[32], retries[16], conn[32];
+	struct child c = { 0 };
+	double left = o->deadline - now_seconds();
+	int rc;
+
+	if (!starts_with(url, "https://") && !starts_with(url, "http://")) {
+		buf_printf(why, "not an http(s) URL: %s", shown(url, strlen(url), 0));
+		return -1;
+	}
+	if (left <= 0.1) {
+		buf_printf(why, "no time left before the time limit");
+		return -1;
+	}
+	/* curl gets slightly less time than we do, so that it usually reports
+	 * the timeout itself; the kill at our deadline is the backstop. */
+	snprintf(maxtime, sizeof maxtime, "%.3f", left > 0.5 ? left - 0.2 : left);
+	snprintf(conn, sizeof conn, "%.3f", left < 15 ? left : 15.0);
+	snprintf(maxsize, sizeof maxsize, "%zu", o->max_bytes);
+	snprintf(retries, sizeof retries, "%d", o->retries);
+	char *argv[] = {
+		"curl", "-q",           /* -q first: ignore ~/.curlrc */
+		"--silent", "--show-error", "--fail", "--location",
+		"--proto", "=http,https", "--proto-redir", "=http,https",
+		"--max-filesize", maxsize,
+		"--connect-timeout", conn, "--max-time", maxtime,
+		"--retry", retries, "--retry-delay", "1", "--retry-max-time", maxtime,
+		"--url", (char *)url,
+		NULL
+	};
+	c.argv = argv;
+	/* One byte over the limit is enough to know it is too large. */
+	c.out_limit = o->max_bytes;
+	rc = child_run(&c, o->deadline);
+	if (rc == 0) {
+		/* Hand the body over without copying it. */
+		buf_free(body);
+		*body = c.out;
+		c.out = (struct buf){ 0 };
+		child_free(&c);
+		return 0;
+	}
+	if (c.stopped || c.exit_code == CURL_FILESIZE_EXCEEDED)
+		buf_printf(why, "response larger than --max-bytes %zu", o->max_bytes);
+	else if (c.timed_out)
+		buf_printf(why, "no complete response within the time limit (curl killed)");
+	else
+		child_describe(&c, why);
+	child_free(&c);
+	return -1;
+}
+
+int
+read_file_limited(const char *path, size_t max, struct buf *body, struct buf *why)
+{
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
+	struct stat st = { 0 };
+
+	if (fd < 0) {
+		buf_printf(why, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0)
+		st.st_mode = 0;
+	if (S_ISREG(st.st_mode)) {
+		if ((unsigned long long)st.st_size > max) {
+			buf_printf(why, "file of %lld bytes is larger than --max-bytes %zu",
+			    (long long)st.st_size, max);
+			goto fail;
+		}
+		/* Exactly the file's size: the largest input costs no slack. */
+		if (body->cap < (size_t)st.st_size + 1) {
+			body->p = xrealloc(body->p, (size_t)st.st_size + 1);
+			body->cap = (size_t)st.st_size + 1;
+		}
+	} else if (S_ISDIR(st.st_mode)) {
+		buf_printf(why, "is a directory");
+		goto fail;
+	}
+	for (;;) {
+		char probe;
+		char *dst = &probe;
+		size_t room = 1;
+		ssize_t r;
+
+		/* A regular file was sized in advance: the read that sees its
+		 * end goes to a probe byte instead of growing the buffer. */
+		if (body->cap - body->len < 2 && !S_ISREG(st.st_mode))
+			buf_reserve(body, 65536);
+		if (body->cap - body->len >= 2) {
+			dst = body->p + body->len;
+			room = body->cap - body->len - 1;
+		}
+		r = read(fd, dst, room);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			buf_printf(why, "%s", strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		if (dst == &probe)
+			buf_add(body, &probe, 1);       /* the file grew */
+		else
+			body->len += (size_t)r;
+		body->p[body->len] = '\0';
+		if (body->len > max) {
+			buf_printf(why, "input larger than --max-bytes %zu", max);
+			goto fail;
+		}
+	}
+	if (!body->p)
+		buf_reserve(body, 0);
+	if (fd != 0)
+		close(fd);
+	return 0;
+fail:
+	if (fd != 0)
+		close(fd);
+	buf_free(body);
+	return -1;
+}

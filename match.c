@@ -1,0 +1,201 @@
+#include "match.h"
+
+#include <string.h>
+
+static const char *const dtypes[] = {
+	"uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+	"float32", "float64", "bool", "complex64", "complex128", NULL
+};
+static const char *const devices[] = {
+	"cpu", "cuda", "xpu", "mps", "hpu", "meta", "lazy", NULL
+};
+
+static int
+in_set(const char *const *set, const char *s, size_t n)
+{
+	for (; *set; set++)
+		if (strlen(*set) == n && memcmp(*set, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+int
+is_dtype(const char *s, size_t n)
+{
+	return in_set(dtypes, s, n);
+}
+
+int
+is_device(const char *s, size_t n)
+{
+	return in_set(devices, s, n);
+}
+
+static int
+ident_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_';
+}
+
+int
+is_identifier(const char *s, size_t n)
+{
+	if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!ident_char((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
+key_parse(const char *key, size_t len, struct testkey *k, const char **why)
+{
+	const char *sp = memchr(key, ' ', len);
+	const char *suite, *dot = NULL;
+	size_t slen;
+
+	if (!sp) {
+		*why = "key is not of the form \"test_name (module.Class)\"";
+		return -1;
+	}
+	k->name = key;
+	k->name_len = (size_t)(sp - key);
+	/* Test names may hold ( ) = - but never white space or control bytes. */
+	for (size_t i = 0; i < k->name_len; i++) {
+		unsigned char c = (unsigned char)key[i];
+
+		if (c <= 0x20 || c == 0x7f) {
+			*why = "test name holds white space or a control character";
+			return -1;
+		}
+	}
+	if (k->name_len == 0) {
+		*why = "empty test name";
+		return -1;
+	}
+	suite = sp + 1;
+	slen = len - k->name_len - 1;
+	if (slen < 3 || suite[0] != '(' || suite[slen - 1] != ')') {
+		*why = "key is not of the form \"test_name (module.Class)\"";
+		return -1;
+	}
+	suite++;
+	slen -= 2;
+	for (size_t i = 0; i < slen; i++) {
+		if (suite[i] == '.')
+			dot = suite + i;
+		else if (!ident_char((unsigned char)suite[i])) {
+			*why = "suite is not a dotted Python name";
+			return -1;
+		}
+	}
+	if (dot) {
+		k->module = suite;
+		k->module_len = (size_t)(dot - suite);
+		k->cls = dot + 1;
+		k->cls_len = slen - k->module_len - 1;
+	} else {
+		k->module = suite;
+		k->module_len = 0;
+		k->cls = suite;
+		k->cls_len = slen;
+	}
+	if (!is_identifier(k->cls, k->cls_len)) {
+		*why = "suite has no class name";
+		return -1;
+	}
+	/* Every dotted part of the module must be a name: "a..b" is not. */
+	for (size_t i = 0, start = 0; i <= k->module_len && k->module_len; i++) {
+		if (i == k->module_len || k->module[i] == '.') {
+			if (!is_identifier(k->module + start, i - start)) {
+				*why = "suite is not a dotted Python name";
+				return -1;
+			}
+			start = i + 1;
+		}
+	}
+	return 0;
+}
+
+size_t
+name_sanitized_len(const char *m, size_t n)
+{
+	const char *u = NULL;
+	size_t cut;
+
+	for (size_t i = n; i > 0; i--)
+		if (m[i - 1] == '_') {
+			u = m + i - 1;
+			break;
+		}
+	if (!u || !is_dtype(u + 1, n - (size_t)(u - m) - 1))
+		return n;
+	cut = (size_t)(u - m);
+	/* The chunk before the dtype is dropped too when it is a device. */
+	for (size_t i = cut; i > 0; i--)
+		if (m[i - 1] == '_') {
+			if (is_device(m + i, cut - i))
+				return i - 1;
+			break;
+		}
+	return cut;
+}
+
+int
+name_matches(const char *entry, size_t en, const char *method, size_t mn)
+{
+	if (en == mn && memcmp(entry, method, en) == 0)
+		return 1;
+	return name_sanitized_len(method, mn) == en && memcmp(entry, method, en) == 0;
+}
+
+int
+class_matches(const char *entry_cls, size_t en, const char *runtime_cls, size_t rn)
+{
+	return en <= rn && memcmp(entry_cls, runtime_cls, en) == 0;
+}
+
+int
+module_matches_path(const char *module, size_t n, const char *path)
+{
+	size_t pl = strlen(path), need = n + 3;
+
+	if (n == 0 || (n == 8 && memcmp(module, "__main__", 8) == 0))
+		return 1;
+	/* "a.b" must match ".../a/b.py" at a path-component boundary. */
+	if (pl < need || memcmp(path + pl - 3, ".py", 3) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char want = module[i] == '.' ? '/' : module[i];
+
+		if (path[pl - need + i] != want)
+			return 0;
+	}
+	return pl == need || path[pl - need - 1] == '/';
+}
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} platforms[] = {
+	{ "mac", PLAT_MAC }, { "macos", PLAT_MAC },
+	{ "win", PLAT_WINDOWS }, { "windows", PLAT_WINDOWS },
+	{ "linux", PLAT_LINUX }, { "rocm", PLAT_ROCM }, { "xpu", PLAT_XPU },
+	{ "asan", PLAT_ASAN }, { "dynamo", PLAT_DYNAMO },
+	{ "dynamo_wrapped", PLAT_DYNAMO_WRAPPED },
+	{ "inductor", PLAT_INDUCTOR }, { "slow", PLAT_SLOW },
+};
+
+const char *const platform_names =
+    "mac macos win windows linux rocm xpu asan dynamo dynamo_wrapped inductor slow";
+
+unsigned
+platform_bit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof platforms / sizeof platforms[0]; i++)
+		if (strlen(platforms[i].name) == n && memcmp(platforms[i].name, s, n) == 0)
+			return platforms[i].bit;
+	return 0;
+}

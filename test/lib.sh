@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# Shared helpers for the integration tests.  Each test script sources this,
+# reports every case with pass/fail/skip, and test/run adds them up.
+#
+# Results are lines on stdout:  PASS: name | FAIL: name: why | SKIP: name: why
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+EXCLUSIONS=${EXCLUSIONS:-$TOP/exclusions}
+DATA=${DATA:-$TOP/../shared/data}
+TESTDIR=$TOP/test
+export LC_ALL=C PYTHONDONTWRITEBYTECODE=1
+
+pass() { printf 'PASS: %s\n' "$1"; }
+fail() { printf 'FAIL: %s: %s\n' "$1" "${2:-}"; }
+skip() { printf 'SKIP: %s: %s\n' "$1" "${2:-}"; }
+
+# check NAME CONDITION-COMMAND... : pass when the command succeeds.
+check() {
+	local name=$1; shift
+	if "$@"; then pass "$name"; else fail "$name" "failed: $*"; fi
+}
+
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"
+	else fail "$1" "expected [$2], got [$3]"; fi
+}
+
+# A scratch directory removed when the script exits.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/exclusions-test.XXXXXX")
+_cleanup() {
+	local pid
+	for pid in ${_BG_PIDS:-}; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap _cleanup EXIT
+
+# Python for test servers and helpers: Debian's, which has pytest.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+
+# start_server [ARGS...]: run test/server.py on 127.0.0.1 with a free port;
+# sets PORT and remembers the pid so that it is stopped at exit.
+start_server() {
+	local portfile=$WORK/port.$$.$RANDOM
+	"$PY" "$TESTDIR/server.py" --port-file "$portfile" "$@" 2>>"$WORK/server.log" &
+	_BG_PIDS="${_BG_PIDS:-} $!"
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$portfile" ] && break
+		sleep 0.05
+	done
+	PORT=$(cat "$portfile" 2>/dev/null)
+	[ -n "$PORT" ]
+}
+
+# now_ms: wall clock in milliseconds.
+now_ms() { date +%s%3N; }

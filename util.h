@@ -1,0 +1,66 @@
+/* Small shared pieces: messages on stderr, growable buffers, string lists,
+ * the monotonic clock.  Nothing here knows about tests or PyTorch. */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+
+/* Message levels; -q shows only LOG_WARN, -v adds LOG_DEBUG. */
+enum { LOG_WARN = 0, LOG_INFO = 1, LOG_DEBUG = 2 };
+extern int log_level;
+
+/* One line on stderr, prefixed "exclusions: ". */
+void logmsg(int level, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* Allocation failure is not bad input: it ends the run with a message. */
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+void buf_reserve(struct buf *b, size_t extra);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+void buf_free(struct buf *b);
+/* A NUL-terminated view of the contents (the NUL is not counted in len). */
+const char *buf_str(struct buf *b);
+
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+void strlist_add(struct strlist *l, const char *s);       /* copies s */
+void strlist_addn(struct strlist *l, const char *s, size_t n);
+int strlist_has(const struct strlist *l, const char *s);
+void strlist_sort_uniq(struct strlist *l);
+void strlist_free(struct strlist *l);
+
+/* Split "a,b,,c" on commas into l (empty items dropped). */
+void split_commas(struct strlist *l, const char *s);
+
+/* Seconds on the monotonic clock. */
+double now_seconds(void);
+
+/* Quote s for a one-line message: printable ASCII kept, the rest as \xNN,
+ * cut at max bytes.  Returns a static buffer (one at a time per slot 0..3). */
+const char *shown(const char *s, size_t n, int slot);
+
+/* Does s end with suffix / start with prefix? */
+int ends_with(const char *s, const char *suffix);
+int starts_with(const char *s, const char *prefix);
+
+#endif
