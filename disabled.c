@@ -8,28 +8,41 @@
 /* Past this many, malformed entries are counted, not each named. */
 #define WARN_MALFORMED 5
 
-/* Scratch space for decoded strings of one entry. */
+/* Strings with escapes are decoded into memory of their own, freed with
+ * the entry; the rest are used where they lie in the document.  Real lists
+ * hold almost no escapes, so the common path copies nothing. */
 struct scratch {
-	char *p;
-	size_t len, cap;
+	struct strlist decoded;
 };
 
-/* Copy a token's decoded text into the scratch area, NUL-terminated, and
- * return its offset there (offsets, because the area may move as it grows;
- * they become pointers once the whole entry is read). */
-static size_t
+static const char *
 take(struct scratch *s, const struct js_token *t, size_t *len)
 {
-	size_t off = s->len;
+	char *d;
 
-	if (s->cap - s->len < t->len + 1) {
-		s->cap = (s->len + t->len + 1) * 2;
-		s->p = xrealloc(s->p, s->cap);
+	if (!t->escaped) {
+		*len = t->len;
+		return t->p;
 	}
-	*len = t->escaped ? js_decode(t, s->p + off) : (memcpy(s->p + off, t->p, t->len), t->len);
-	s->p[off + *len] = '\0';
-	s->len += *len + 1;
-	return off;
+	d = xmalloc(t->len + 1);
+	*len = js_decode(t, d);
+	strlist_addn(&s->decoded, d, *len);
+	free(d);
+	return s->decoded.v[s->decoded.n - 1];
+}
+
+static void
+scratch_clear(struct scratch *s)
+{
+	strlist_free(&s->decoded);
+}
+
+static int
+has_prefix(const char *s, size_t n, const char *prefix)
+{
+	size_t l = strlen(prefix);
+
+	return n >= l && memcmp(s, prefix, l) == 0;
 }
 
 static int
@@ -43,23 +56,13 @@ all_digits(const char *s, size_t n)
 	return 1;
 }
 
-static int
-printable(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* Read the value of one entry: [issue, url, [platform, ...]].  Returns NULL
  * when well-formed, else the reason.  On a scan error returns "" (the
  * document is broken, not just this entry). */
 static const char *
-read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v, size_t *offs)
+read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v)
 {
 	struct js_token t;
-	size_t n;
 
 	if (js_next(sc, &t) == JS_ERROR)
 		return "";
@@ -73,17 +76,17 @@ read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v, siz
 		return "";
 	if (t.type != JS_STRING)
 		goto skip_rest_bad;
-	offs[1] = take(scr, &t, &n);
-	if (!all_digits(scr->p + offs[1], n))
+	v->issue = take(scr, &t, &v->issue_len);
+	if (!all_digits(v->issue, v->issue_len))
 		goto skip_rest_bad_issue;
 	/* issue URL */
 	if (js_next(sc, &t) == JS_ERROR)
 		return "";
 	if (t.type != JS_STRING)
 		goto skip_rest_bad;
-	offs[2] = take(scr, &t, &n);
-	if (!printable(scr->p + offs[2], n) || memchr(scr->p + offs[2], ' ', n) ||
-	    (!starts_with(scr->p + offs[2], "https://") && !starts_with(scr->p + offs[2], "http://")))
+	v->url = take(scr, &t, &v->url_len);
+	if (has_space_or_ctrl(v->url, v->url_len) ||
+	    (!has_prefix(v->url, v->url_len, "https://") && !has_prefix(v->url, v->url_len, "http://")))
 		goto skip_rest_bad_url;
 	/* platforms */
 	if (js_next(sc, &t) == JS_ERROR)
@@ -103,7 +106,7 @@ read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v, siz
 		}
 		if (v->nplatforms == ENTRY_MAX_PLATFORMS)
 			goto skip_rest_many;
-		offs[3 + v->nplatforms] = take(scr, &t, &v->platform_lens[v->nplatforms]);
+		v->platforms[v->nplatforms] = take(scr, &t, &v->platform_lens[v->nplatforms]);
 		v->nplatforms++;
 	}
 	if (js_next(sc, &t) == JS_ERROR)
@@ -133,7 +136,10 @@ skip_rest_long:
 		if (js_skip(sc, &t) < 0)
 			return "";
 skip:
-		/* Skip to the end of the entry's array at depth 1. */
+		/* Skip to the end of the entry's array at depth 1, unless the
+		 * token that was wrong is that end already. */
+		if (t.type == JS_ARRAY_END && t.depth == 1)
+			return why;
 		for (;;) {
 			if (js_next(sc, &t) == JS_ERROR)
 				return "";
@@ -149,7 +155,7 @@ disabled_parse(const char *doc, size_t len, const char *source,
 {
 	struct js_scanner sc;
 	struct js_token t;
-	struct scratch scr = { 0 };
+	struct scratch scr = { { 0 } };
 	struct buf plat = { 0 };
 	long seen = 0, bad = 0;
 
@@ -163,26 +169,19 @@ disabled_parse(const char *doc, size_t len, const char *source,
 	for (;;) {
 		struct entry_view v;
 		const char *reason, *kwhy;
-		size_t offs[3 + ENTRY_MAX_PLATFORMS];
 
 		if (js_next(&sc, &t) == JS_ERROR)
 			goto scan_error;
 		if (t.type == JS_OBJECT_END)
 			break;
-		scr.len = 0;
+		scratch_clear(&scr);
 		memset(&v, 0, sizeof v);
-		offs[0] = take(&scr, &t, &v.key_len);
+		v.key = take(&scr, &t, &v.key_len);
 		seen++;
-		reason = read_value(&sc, &scr, &v, offs);
+		reason = read_value(&sc, &scr, &v);
 		if (reason && !*reason)
 			goto scan_error;
-		v.key = scr.p + offs[0];
-		if (!reason) {
-			v.issue = scr.p + offs[1];
-			v.url = scr.p + offs[2];
-			for (size_t i = 0; i < v.nplatforms; i++)
-				v.platforms[i] = scr.p + offs[3 + i];
-		}
+
 		if (!reason && key_parse(v.key, v.key_len, &v.k, &kwhy) < 0)
 			reason = kwhy;
 		if (reason) {
@@ -202,8 +201,8 @@ disabled_parse(const char *doc, size_t len, const char *source,
 			e = &out->v[out->n++];
 			e->key = xstrndup(v.key, v.key_len);
 			key_parse(e->key, v.key_len, &e->k, &kwhy);
-			e->issue = xstrdup(v.issue);
-			e->url = xstrdup(v.url);
+			e->issue = xstrndup(v.issue, v.issue_len);
+			e->url = xstrndup(v.url, v.url_len);
 			e->platforms = xstrdup(buf_str(&plat));
 			e->source = source;
 		}
@@ -213,12 +212,12 @@ disabled_parse(const char *doc, size_t len, const char *source,
 	if (bad > WARN_MALFORMED)
 		logmsg(LOG_WARN, "%s: %ld more malformed entries skipped", source,
 		    bad - WARN_MALFORMED);
-	free(scr.p);
+	scratch_clear(&scr);
 	buf_free(&plat);
 	return seen;
 scan_error:
 	buf_printf(why, "invalid JSON at byte %zu: %s", sc.err_offset, js_strerror(sc.err));
-	free(scr.p);
+	scratch_clear(&scr);
 	buf_free(&plat);
 	return -1;
 }

@@ -15,13 +15,13 @@
 
 #define ENTRY_MAX_PLATFORMS 32
 
-/* A view of one entry; strings are decoded, NUL-terminated, and valid only
- * during the callback. */
+/* A view of one entry: decoded strings, NOT NUL-terminated (most point
+ * straight into the document), valid only during the callback. */
 struct entry_view {
 	const char *key; size_t key_len;
 	struct testkey k;             /* parsed from key */
-	const char *issue;            /* decimal digits */
-	const char *url;
+	const char *issue; size_t issue_len;   /* decimal digits */
+	const char *url; size_t url_len;
 	size_t nplatforms;
 	const char *platforms[ENTRY_MAX_PLATFORMS];
 	size_t platform_lens[ENTRY_MAX_PLATFORMS];

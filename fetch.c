@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,7 +16,7 @@
 int
 fetch_url(const char *url, const struct fetch_opts *o, struct buf *body, struct buf *why)
 {
-	char maxtime[32], maxsize[32], retries[16], conn[32];
+	char maxtime[32], maxsize[32], retries[16], conn[32], retrytime[32];
 	struct child c = { 0 };
 	double left = o->deadline - now_seconds();
 	int rc;
@@ -34,13 +35,15 @@ fetch_url(const char *url, const struct fetch_opts *o, struct buf *body, struct 
 	snprintf(conn, sizeof conn, "%.3f", left < 15 ? left : 15.0);
 	snprintf(maxsize, sizeof maxsize, "%zu", o->max_bytes);
 	snprintf(retries, sizeof retries, "%d", o->retries);
+	/* --retry-max-time takes whole seconds only. */
+	snprintf(retrytime, sizeof retrytime, "%d", left > 1.5 ? (int)(left - 0.5) : 1);
 	char *argv[] = {
 		"curl", "-q",           /* -q first: ignore ~/.curlrc */
 		"--silent", "--show-error", "--fail", "--location",
 		"--proto", "=http,https", "--proto-redir", "=http,https",
 		"--max-filesize", maxsize,
 		"--connect-timeout", conn, "--max-time", maxtime,
-		"--retry", retries, "--retry-delay", "1", "--retry-max-time", maxtime,
+		"--retry", retries, "--retry-delay", "1", "--retry-max-time", retrytime,
 		"--url", (char *)url,
 		NULL
 	};
@@ -136,4 +139,57 @@ fail:
 		close(fd);
 	buf_free(body);
 	return -1;
+}
+
+/* Below this, reading is as cheap as mapping. */
+#define MAP_THRESHOLD (1u << 20)
+
+int
+blob_load_file(struct blob *bl, const char *path, size_t max, struct buf *why)
+{
+	struct stat st;
+	int fd;
+
+	memset(bl, 0, sizeof *bl);
+	if (strcmp(path, "-") != 0 && (fd = open(path, O_RDONLY)) >= 0) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (unsigned long long)st.st_size >= MAP_THRESHOLD &&
+		    (unsigned long long)st.st_size <= max) {
+			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+			close(fd);
+			if (m != MAP_FAILED) {
+				bl->map = m;
+				bl->p = m;
+				bl->len = (size_t)st.st_size;
+				return 0;
+			}
+		} else {
+			close(fd);
+		}
+	}
+	if (read_file_limited(path, max, &bl->b, why) < 0)
+		return -1;
+	bl->p = bl->b.p;
+	bl->len = bl->b.len;
+	return 0;
+}
+
+void
+blob_from_buf(struct blob *bl, struct buf *b)
+{
+	memset(bl, 0, sizeof *bl);
+	bl->b = *b;
+	*b = (struct buf){ 0 };
+	bl->p = bl->b.p;
+	bl->len = bl->b.len;
+}
+
+void
+blob_free(struct blob *bl)
+{
+	if (bl->map)
+		munmap(bl->map, bl->len);
+	buf_free(&bl->b);
+	memset(bl, 0, sizeof *bl);
 }

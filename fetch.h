@@ -17,6 +17,22 @@ struct fetch_opts {
  * in why saying what went wrong.  The body is never partial on success. */
 int fetch_url(const char *url, const struct fetch_opts *o, struct buf *body, struct buf *why);
 
+/* A document in memory: read into a buffer, or, for a large regular file,
+ * mapped (no copy, no zero-filled pages: the big-list path). */
+struct blob {
+	const char *p;
+	size_t len;
+	void *map;              /* non-NULL when mapped */
+	struct buf b;
+};
+
+/* Like read_file_limited, but maps large regular files.  A mapped file that
+ * shrinks while it is read raises SIGBUS: the caller guards for that. */
+int blob_load_file(struct blob *bl, const char *path, size_t max, struct buf *why);
+/* Take over a buffer (fetched bodies). */
+void blob_from_buf(struct blob *bl, struct buf *b);
+void blob_free(struct blob *bl);
+
 /* Read path ("-" = stdin) into body, refusing more than max bytes. */
 int read_file_limited(const char *path, size_t max, struct buf *body, struct buf *why);
 

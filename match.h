@@ -48,6 +48,10 @@ enum {
 unsigned platform_bit(const char *s, size_t n);
 extern const char *const platform_names;   /* for messages: "mac macos ..." */
 
+/* Does any of the n bytes fall at or below 0x20 (space, controls) or
+ * equal 0x7f?  Fast: names and URLs of every entry go through it. */
+int has_space_or_ctrl(const char *s, size_t n);
+
 /* Is s a plain Python identifier (ASCII)? */
 int is_identifier(const char *s, size_t n);
 

@@ -292,6 +292,7 @@ int
 output_write(const char *path, const struct buf *out, struct buf *why)
 {
 	struct buf tmp = { 0 };
+	struct stat st;
 	mode_t mask;
 	int fd;
 
@@ -300,6 +301,19 @@ output_write(const char *path, const struct buf *out, struct buf *why)
 			buf_printf(why, "writing standard output: %s", strerror(errno));
 			return -1;
 		}
+		return 0;
+	}
+	/* Not a regular file (/dev/null, a pipe, a terminal): write into it;
+	 * renaming over it would replace the device or the pipe. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fd = open(path, O_WRONLY);
+		if (fd < 0 || write_all(fd, out->p ? out->p : "", out->len) < 0) {
+			buf_printf(why, "%s: %s", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
 		return 0;
 	}
 	/* The temporary file sits beside the target, so rename() is atomic. */

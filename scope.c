@@ -247,7 +247,7 @@ scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, s
 			buf_printf(why, "class %.*s runs only for devices outside --devices",
 			    (int)k->cls_len, k->cls);
 		else if (!added)
-			buf_printf(why, "class %.*s has no test %.*s in the tree",
+			buf_printf(why, "no test of class %.*s* in the tree matches %.*s by PyTorch's rules",
 			    (int)k->cls_len, k->cls, (int)k->name_len, k->name);
 		return added;
 	}

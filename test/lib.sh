@@ -45,8 +45,8 @@ start_server() {
 	local portfile=$WORK/port.$$.$RANDOM
 	"$PY" "$TESTDIR/server.py" --port-file "$portfile" "$@" 2>>"$WORK/server.log" &
 	_BG_PIDS="${_BG_PIDS:-} $!"
-	local i
-	for i in $(seq 1 100); do
+
+	for _ in $(seq 1 100); do
 		[ -s "$portfile" ] && break
 		sleep 0.05
 	done

@@ -1,0 +1,177 @@
+/* Reading PyTorch's disabled-tests list into entries. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "disabled.h"
+#include "unit.h"
+
+static int
+keep_all(void *arg, const struct entry_view *v, struct buf *plat)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	for (size_t i = 0; i < v->nplatforms; i++) {
+		if (i)
+			buf_addc(plat, ',');
+		buf_add(plat, v->platforms[i], v->platform_lens[i]);
+	}
+	return 1;
+}
+
+static long
+parse(const char *doc, struct entries *out, struct buf *why)
+{
+	int calls = 0;
+
+	entries_free(out);
+	why->len = 0;
+	return disabled_parse(doc, strlen(doc), "test", keep_all, &calls, out, why);
+}
+
+static void
+real_shape(void)
+{
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+
+	CHECK(parse("{\n  \"test_dynamic_toggle_cuda (__main__.TestProfilerDeviceCUDA)\": [\n"
+	    "    \"192919\",\n    \"https://github.com/pytorch/pytorch/issues/192919\",\n"
+	    "    [\n      \"rocm\"\n    ]\n  ],\n"
+	    "  \"test_a (__main__.TestA)\": [\"1\", \"https://github.com/pytorch/pytorch/issues/1\", []]\n}\n",
+	    &e, &why) == 2);
+	CHECK(e.n == 2);
+	if (e.n == 2) {
+		CHECK_STR(e.v[0].key, "test_dynamic_toggle_cuda (__main__.TestProfilerDeviceCUDA)");
+		CHECK_STR(e.v[0].issue, "192919");
+		CHECK_STR(e.v[0].url, "https://github.com/pytorch/pytorch/issues/192919");
+		CHECK_STR(e.v[0].platforms, "rocm");
+		CHECK(e.v[0].k.cls_len == 22 && memcmp(e.v[0].k.cls, "TestProfilerDeviceCUDA", 22) == 0);
+		CHECK_STR(e.v[1].platforms, "");
+	}
+	entries_free(&e);
+	buf_free(&why);
+}
+
+static void
+escaped_key_is_decoded(void)
+{
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+
+	CHECK(parse("{\"test_\\u0061 (__main__.Test\\u0041)\": [\"7\", \"https://x/7\", [\"li\\u006eux\"]]}", &e, &why) == 1);
+	CHECK(e.n == 1);
+	if (e.n == 1) {
+		CHECK_STR(e.v[0].key, "test_a (__main__.TestA)");
+		CHECK_STR(e.v[0].platforms, "linux");
+	}
+	entries_free(&e);
+	buf_free(&why);
+}
+
+static void
+malformed_entries_skipped(void)
+{
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+
+	/* Each bad entry is skipped; the good one in the middle is kept. */
+	CHECK(parse("{"
+	    "\"test_a (__main__.A)\": \"not an array\","
+	    "\"test_b (__main__.B)\": [\"12x\", \"https://x/1\", []],"
+	    "\"test_c (__main__.C)\": [\"1\", \"ftp://x/1\", []],"
+	    "\"test_d (__main__.D)\": [\"1\", \"https://x/1\", [1, 2]],"
+	    "\"good (__main__.G)\": [\"5\", \"https://x/5\", [\"linux\"]],"
+	    "\"test_e (__main__.E)\": [\"1\", \"https://x/1\", [], \"extra\", {\"x\": [1]}],"
+	    "\"no suite\": [\"1\", \"https://x/1\", []],"
+	    "\"test_f (__main__.F)\": [\"1\", \"https://x/1\"],"
+	    "\"test_g (__main__.G)\": {\"a\": [\"1\"]},"
+	    "\"test_h (__main__.H)\": [[\"1\"], \"https://x/1\", []]"
+	    "}", &e, &why) == 10);
+	CHECK(e.n == 1);
+	if (e.n == 1)
+		CHECK_STR(e.v[0].key, "good (__main__.G)");
+	entries_free(&e);
+	buf_free(&why);
+}
+
+static void
+malformed_document_fails(void)
+{
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+
+	CHECK(parse("[1, 2]", &e, &why) == -1);
+	CHECK(parse("", &e, &why) == -1);
+	CHECK(parse("{\"a (b.C)\": [\"1\", \"https://x\", []]", &e, &why) == -1);
+	CHECK(strstr(buf_str(&why), "byte") != NULL);
+	CHECK(parse("{\"a (b.C)\": [\"1\", \"https://x\", []]} x", &e, &why) == -1);
+	CHECK(parse("{\"a (b.C)\": [\"1\", \"https://x\", [\"\x01\"]]}", &e, &why) == -1);
+	CHECK(parse("{} {}", &e, &why) == -1);
+	CHECK(e.n == 0);
+	CHECK(parse("{}", &e, &why) == 0);
+	entries_free(&e);
+	buf_free(&why);
+}
+
+static int
+keep_none(void *arg, const struct entry_view *v, struct buf *plat)
+{
+	(void)v;
+	(void)plat;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+callback_decides(void)
+{
+	const char *doc = "{\"a (m.A)\": [\"1\", \"https://x\", []], \"b (m.B)\": [\"2\", \"https://x\", []]}";
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+	int calls = 0;
+
+	CHECK(disabled_parse(doc, strlen(doc), "t", keep_none, &calls, &e, &why) == 2);
+	CHECK(calls == 2 && e.n == 0);
+	entries_free(&e);
+	buf_free(&why);
+}
+
+static void
+not_nul_terminated(void)
+{
+	const char doc[] = "{\"a (m.A)\": [\"1\", \"https://x\", [\"rocm\"]]}";
+	char *p = malloc(sizeof doc - 1);
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+	int calls = 0;
+
+	memcpy(p, doc, sizeof doc - 1);
+	CHECK(disabled_parse(p, sizeof doc - 1, "t", keep_all, &calls, &e, &why) == 1);
+	CHECK(e.n == 1);
+	/* Every proper prefix, in a buffer of exactly its size, is an
+	 * incomplete document: an error, never a read past its end. */
+	for (size_t n = 0; n < sizeof doc - 1; n++) {
+		char *q = malloc(n ? n : 1);
+
+		memcpy(q, doc, n);
+		entries_free(&e);
+		CHECK(disabled_parse(q, n, "t", keep_all, &calls, &e, &why) == -1);
+		free(q);
+	}
+	free(p);
+	entries_free(&e);
+	buf_free(&why);
+}
+
+int
+main(void)
+{
+	RUN(real_shape);
+	RUN(escaped_key_is_decoded);
+	RUN(malformed_entries_skipped);
+	RUN(malformed_document_fails);
+	RUN(callback_decides);
+	RUN(not_nul_terminated);
+	return 0;
+}
