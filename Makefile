@@ -7,7 +7,7 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS)
 PREFIX  ?= /usr/local
 VERSION  = 0.1.0
 
-LIB_SRCS = jsonscan.c util.c spawn.c fetch.c disabled.c match.c testtree.c scope.c output.c
+LIB_SRCS = jsonscan.c util.c spawn.c fetch.c disabled.c match.c testtree.c scope.c output.c logscan.c github.c trunk.c
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 HDRS     = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/test_*.c)
@@ -34,3 +34,143 @@ clean:
 	rm -f exclusions *.o $(UNIT_BINS)
 
 .PHONY: all check bench clean
+
+# ---------------------------------------------------------------------------
+# Fuzzing, sanitizer and valgrind runs, install.  Nothing below writes
+# objects into the source tree: fuzzers and their drivers are built in
+# fuzz/bin/, the sanitizer and valgrind builds in a temporary directory.
+#
+#   make fuzz [FUZZ_SECONDS=60]   every fuzz/fuzz_*.c, each FUZZ_SECONDS on its
+#                                 corpus fuzz/corpus/<name>/ (new inputs go to a
+#                                 temporary directory, crashes to fuzz/bin/artifacts/)
+#   make fuzz-drivers             the targets without libFuzzer (fuzz/driver.c),
+#                                 for the regression run in test/t_robust.sh
+#   make check-asan               the whole suite built with ASan and UBSan
+#   make check-valgrind           the whole suite, binary and unit tests under valgrind
+#   make install / uninstall      PREFIX (default /usr/local), DESTDIR
+FUZZ_CC       ?= clang
+FUZZ_SECONDS  ?= 60
+FUZZ_SAN       = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS    = $(CSTD) $(filter-out -Werror,$(WARN)) -g -O1 -I. -DEXCLUSIONS_VERSION='"$(VERSION)"'
+FUZZ_SRCS      = $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAMES     = $(FUZZ_SRCS:fuzz/fuzz_%.c=%)
+FUZZ_BINS      = $(FUZZ_NAMES:%=fuzz/bin/fuzz_%)
+FUZZ_LIBOBJS   = $(LIB_SRCS:%.c=fuzz/bin/obj/%.o)
+
+# The drivers: the same targets with a plain main(), built by $(CC).  By
+# default with the sanitizers (gcc has them); DRIVER_SAN= builds them plain.
+DRIVER_SAN    ?= -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+DRIVER_DIR     = fuzz/bin/driver$(if $(DRIVER_SAN),-san,-plain)
+DRIVER_BINS    = $(FUZZ_NAMES:%=$(DRIVER_DIR)/fuzz_%)
+DRIVER_LIBOBJS = $(LIB_SRCS:%.c=$(DRIVER_DIR)/obj/%.o)
+
+fuzz/bin/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
+fuzz/bin/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBOBJS) $(HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_LIBOBJS)
+
+$(DRIVER_DIR)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_CFLAGS) $(DRIVER_SAN) -c -o $@ $<
+
+$(DRIVER_DIR)/fuzz_%: fuzz/fuzz_%.c fuzz/driver.c $(DRIVER_LIBOBJS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_CFLAGS) $(DRIVER_SAN) -o $@ fuzz/driver.c $< $(DRIVER_LIBOBJS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz-drivers: $(DRIVER_BINS)
+
+# Each target on a scratch corpus seeded from fuzz/corpus/<name>/ and
+# fuzz/regress/<name>/; libFuzzer writes what it finds to the first
+# directory, so the repository's corpus is only read.
+fuzz: $(FUZZ_BINS)
+	@fail=0; mkdir -p fuzz/bin/artifacts; \
+	for n in $(FUZZ_NAMES); do \
+		new=$$(mktemp -d "$${TMPDIR:-/tmp}/exclusions-fuzz-$$n.XXXXXX") || exit 1; \
+		seeds=; \
+		for d in fuzz/corpus/$$n fuzz/regress/$$n; do [ -d "$$d" ] && seeds="$$seeds $$d"; done; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s, seeds:$${seeds:- none}, new inputs in $$new"; \
+		fuzz/bin/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=fuzz/bin/artifacts/$$n- $(FUZZ_ARGS) "$$new" $$seeds \
+			|| { echo "fuzz: $$n FAILED: see fuzz/bin/artifacts/$$n-*; keep the input in fuzz/regress/$$n/"; fail=1; }; \
+	done; exit $$fail
+
+fuzz-clean:
+	rm -rf fuzz/bin
+
+# Out-of-tree builds for check-asan and check-valgrind: OUT is a directory,
+# XCFLAGS and XLDFLAGS the flags (the recipes below set all three).
+ifdef OUT
+OUT_LIBOBJS = $(LIB_OBJS:%=$(OUT)/%)
+OUT_UNITS   = $(UNIT_BINS:%=$(OUT)/%)
+
+$(OUT)/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(XCFLAGS) -DEXCLUSIONS_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(OUT)/exclusions: $(OUT)/exclusions.o $(OUT_LIBOBJS)
+	$(CC) $(CSTD) $(WARN) $(XCFLAGS) -o $@ $(OUT)/exclusions.o $(OUT_LIBOBJS) $(XLDFLAGS)
+
+$(OUT)/test/test_%: test/test_%.c test/unit.h $(OUT_LIBOBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(XCFLAGS) -I. -o $@ $< $(OUT_LIBOBJS) $(XLDFLAGS)
+
+out-build: $(OUT)/exclusions $(OUT_UNITS)
+endif
+
+SAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_LDFLAGS = -fsanitize=address,undefined
+# valgrind 3.19 cannot read gcc 12's default DWARF 5.
+VG_CFLAGS  = -O1 -g -gdwarf-4
+VALGRIND   = valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
+
+check-asan:
+	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/exclusions-asan.XXXXXX") || exit 1; \
+	trap 'rm -rf "$$d"' EXIT; \
+	$(MAKE) --no-print-directory OUT="$$d" XCFLAGS="$(SAN_CFLAGS)" XLDFLAGS="$(SAN_LDFLAGS)" out-build || exit 1; \
+	echo "check-asan: running the suite on the ASan/UBSan build in $$d"; \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	EXCLUSIONS="$$d/exclusions" bash test/run $(UNIT_BINS:%=$$d/%)
+
+# Every run of the binary and of each unit test goes through a wrapper that
+# runs it under valgrind, logging to a file per process; any error or
+# definite leak is a failure (status 99, and the logs are checked at the end).
+check-valgrind:
+	@command -v valgrind >/dev/null || { echo "check-valgrind: valgrind is not installed"; exit 1; }; \
+	d=$$(mktemp -d "$${TMPDIR:-/tmp}/exclusions-valgrind.XXXXXX") || exit 1; \
+	trap 'rm -rf "$$d"' EXIT; \
+	$(MAKE) --no-print-directory OUT="$$d" XCFLAGS="$(VG_CFLAGS)" XLDFLAGS= out-build || exit 1; \
+	mkdir -p "$$d/vg" "$$d/logs"; \
+	for b in exclusions $(UNIT_BINS); do \
+		w="$$d/vg/$$(basename "$$b")"; \
+		printf '#!/bin/sh\nexec %s --log-file=%s/logs/%s.%%p -- %s "$$@"\n' \
+			"$(VALGRIND)" "$$d" "$$(basename "$$b")" "$$d/$$b" >"$$w"; \
+		chmod +x "$$w"; \
+	done; \
+	echo "check-valgrind: running the suite under valgrind ($$d)"; \
+	EXCLUSIONS="$$d/vg/exclusions" bash test/run $(UNIT_BINS:test/%=$$d/vg/%); rc=$$?; \
+	bad=$$(grep -lE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$$d"/logs/* 2>/dev/null); \
+	runs=$$(ls "$$d/logs" | wc -l); \
+	if [ -n "$$bad" ]; then \
+		for f in $$bad; do echo "=== $$f"; cat "$$f"; done; \
+		echo "check-valgrind: errors in $$(echo "$$bad" | wc -l) of $$runs runs"; exit 1; \
+	fi; \
+	echo "check-valgrind: $$runs runs under valgrind, no errors, nothing definitely lost"; \
+	exit $$rc
+
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+
+install: exclusions exclusions.1
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1'
+	install -m 0755 exclusions '$(DESTDIR)$(BINDIR)/exclusions'
+	install -m 0644 exclusions.1 '$(DESTDIR)$(MANDIR)/man1/exclusions.1'
+
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/exclusions' '$(DESTDIR)$(MANDIR)/man1/exclusions.1'
+
+.PHONY: fuzz fuzz-bins fuzz-drivers fuzz-clean out-build check-asan check-valgrind install uninstall

@@ -22,6 +22,7 @@
 #include "output.h"
 #include "scope.h"
 #include "testtree.h"
+#include "trunk.h"
 #include "util.h"
 
 #ifndef EXCLUSIONS_VERSION
@@ -54,6 +55,9 @@ struct config {
 	const char *fallback_file;
 	enum format format;
 	const char *output;
+	/* trunk runs */
+	int trunk;
+	struct trunk_opts t;
 };
 
 static const char usage_text[] =
@@ -79,6 +83,16 @@ static const char usage_text[] =
 "  --filter TEXT          with no test tree: suites containing TEXT (default profiler)\n"
 "  --collected FILE       output of pytest --collect-only -q: exact node ids,\n"
 "                         and a report of collateral prefix matches\n"
+"Trunk runs (recent upstream CI failures, through gh or curl + GITHUB_TOKEN):\n"
+"  --no-trunk             skip this source\n"
+"  --repo OWNER/NAME      repository (default pytorch/pytorch)\n"
+"  --workflow FILE        workflow file (default pull.yml)\n"
+"  --branch NAME          branch (default main)\n"
+"  --runs N               latest completed runs to look at (default 2)\n"
+"  --job-filter TEXT      failed jobs whose name contains TEXT (default test)\n"
+"  --max-jobs N           jobs per run, 0 = all (default 5)\n"
+"  -j N, --parallel N     calls at once (default 8)\n"
+"  --api-url URL          API for the curl path (default https://api.github.com)\n"
 "Fallback:\n"
 "  --fallback MODE        auto (default: every source failed or found nothing),\n"
 "                         on-error (every source failed), never, always\n"
@@ -187,7 +201,9 @@ parse_devices(struct strlist *l, const char *s)
 enum opt_id {
 	O_URL, O_FILE, O_MAXBYTES, O_TIMEOUT, O_RETRIES, O_PLATFORM, O_ROOT,
 	O_TESTSDIR, O_DEVICES, O_FILTER, O_COLLECTED, O_FALLBACK, O_FBFILE,
-	O_FORMAT, O_OUTPUT, O_QUIET, O_VERBOSE, O_HELP, O_VERSION
+	O_FORMAT, O_OUTPUT, O_QUIET, O_VERBOSE, O_HELP, O_VERSION,
+	O_NOTRUNK, O_REPO, O_WORKFLOW, O_BRANCH, O_RUNS, O_JOBFILTER, O_MAXJOBS,
+	O_PARALLEL, O_APIURL
 };
 
 static const struct {
@@ -204,7 +220,10 @@ static const struct {
 	{ "fallback-file", 1, O_FBFILE }, { "format", 1, O_FORMAT },
 	{ "output", 1, O_OUTPUT }, { "quiet", 0, O_QUIET },
 	{ "verbose", 0, O_VERBOSE }, { "help", 0, O_HELP },
-	{ "version", 0, O_VERSION },
+	{ "version", 0, O_VERSION }, { "no-trunk", 0, O_NOTRUNK },
+	{ "repo", 1, O_REPO }, { "workflow", 1, O_WORKFLOW }, { "branch", 1, O_BRANCH },
+	{ "runs", 1, O_RUNS }, { "job-filter", 1, O_JOBFILTER }, { "max-jobs", 1, O_MAXJOBS },
+	{ "parallel", 1, O_PARALLEL }, { "api-url", 1, O_APIURL },
 };
 
 static void
@@ -240,6 +259,35 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_OUTPUT: c->output = arg; break;
 	case O_QUIET: log_level = LOG_WARN; break;
 	case O_VERBOSE: log_level = LOG_DEBUG; break;
+	case O_NOTRUNK: c->trunk = 0; break;
+	case O_REPO:
+		if (!trunk_name_ok(arg, 1) || !strchr(arg, '/') || strchr(strchr(arg, '/') + 1, '/'))
+			usage_error("--repo: expected OWNER/NAME, not \"%s\"", shown(arg, strlen(arg), 0));
+		c->t.repo = arg;
+		break;
+	case O_WORKFLOW:
+		if (!trunk_name_ok(arg, 0))
+			usage_error("--workflow: expected a workflow file name such as pull.yml, not \"%s\"", shown(arg, strlen(arg), 0));
+		c->t.workflow = arg;
+		break;
+	case O_BRANCH:
+		if (!trunk_name_ok(arg, 1))
+			usage_error("--branch: not a plain branch name: \"%s\"", shown(arg, strlen(arg), 0));
+		c->t.branch = arg;
+		break;
+	case O_RUNS: c->t.runs = parse_count("--runs", arg, 100); break;
+	case O_JOBFILTER: c->t.job_filter = arg; break;
+	case O_MAXJOBS: c->t.max_jobs = parse_count("--max-jobs", arg, 10000); break;
+	case O_PARALLEL:
+		c->t.parallel = parse_count("--parallel", arg, 64);
+		if (c->t.parallel == 0)
+			usage_error("--parallel: must be at least 1, not %s", arg);
+		break;
+	case O_APIURL:
+		if ((!starts_with(arg, "https://") && !starts_with(arg, "http://")) || strpbrk(arg, " \"'\\"))
+			usage_error("--api-url: not an http(s) URL: \"%s\"", shown(arg, strlen(arg), 0));
+		c->t.api_url = arg;
+		break;
 	case O_HELP: fputs(usage_text, stdout); exit(0);
 	case O_VERSION: printf("exclusions %s\n", EXCLUSIONS_VERSION); exit(0);
 	}
@@ -285,7 +333,15 @@ parse_args(struct config *c, int argc, char **argv)
 				if (*p == 'q') apply_option(c, O_QUIET, NULL);
 				else if (*p == 'v') apply_option(c, O_VERBOSE, NULL);
 				else if (*p == 'h') apply_option(c, O_HELP, NULL);
-				else if (*p == 'o') {
+				else if (*p == 'j') {
+					if (p[1])
+						apply_option(c, O_PARALLEL, p + 1);
+					else if (i + 1 < argc)
+						apply_option(c, O_PARALLEL, argv[++i]);
+					else
+						usage_error("option %s needs a value", "-j");
+					break;
+				} else if (*p == 'o') {
 					if (p[1])
 						apply_option(c, O_OUTPUT, p + 1);
 					else if (i + 1 < argc)
@@ -501,6 +557,117 @@ source_disabled(struct run *r, struct entries *ents, struct excl **v, size_t *n,
 	return (long)added;
 }
 
+/* A node id from a log, "profiler/test_x.py::C::t" (PyTorch runs pytest
+ * from inside test/), as the node ids of this run, or none when the test is
+ * not one of this run's. */
+static void
+map_log_nodeid(const struct run *r, const char *id, struct strlist *ids)
+{
+	const struct scope *sc = &r->scope;
+	const char *sep = strstr(id, "::");
+	struct buf path = { 0 }, cand = { 0 }, tail = { 0 };
+
+	if (!sep || sep == id)
+		return;
+	buf_add(&path, id, (size_t)(sep - id));
+	buf_printf(&tail, "/%s", buf_str(&path));
+	if (sc->collected) {
+		for (size_t i = 0; i < sc->collected->n; i++) {
+			const char *c = sc->collected->v[i], *cs = strstr(c, "::");
+
+			if (!cs || strcmp(cs, sep) != 0)
+				continue;
+			if ((size_t)(cs - c) == path.len ? memcmp(c, path.p, path.len) == 0 :
+			    ((size_t)(cs - c) > tail.len && memcmp(cs - tail.len, tail.p, tail.len) == 0))
+				strlist_add(ids, c);
+		}
+	} else if (sc->tree) {
+		for (size_t i = 0; i < sc->tree->files.n; i++) {
+			const char *f = sc->tree->files.v[i];
+			struct strlist fixed = { 0 };
+			struct buf why = { 0 };
+
+			if (strcmp(f, path.p) != 0 && !ends_with(f, tail.p))
+				continue;
+			cand.len = 0;
+			buf_printf(&cand, "%s%s", f, sep);
+			if (scope_check(sc, buf_str(&cand), &fixed, &why) == 0)
+				strlist_add(ids, cand.p);
+			else
+				logmsg(LOG_DEBUG, "trunk: %s: %s", cand.p, buf_str(&why));
+			strlist_free(&fixed);
+			buf_free(&why);
+		}
+	} else {
+		/* No tree: keep what lies under the test folders of the run. */
+		if (!starts_with(path.p, "test/"))
+			buf_adds(&cand, "test/");
+		buf_printf(&cand, "%s%s", path.p, sep);
+		const struct strlist *dirs = &r->cfg->tests_dirs;
+		for (size_t i = 0; i < (dirs->n ? dirs->n : 1); i++) {
+			const char *d = dirs->n ? dirs->v[i] : DEFAULT_TESTS_DIR;
+
+			if (starts_with(cand.p, d) && cand.p[strlen(d)] == '/') {
+				strlist_add(ids, cand.p);
+				break;
+			}
+		}
+	}
+	buf_free(&path);
+	buf_free(&cand);
+	buf_free(&tail);
+}
+
+/* Recent trunk failures.  Returns -1 when the source failed, else the
+ * number of exclusions it added. */
+static long
+source_trunk(struct run *r, struct excl **v, size_t *n, size_t *cap, double deadline)
+{
+	struct trunk_opts o = r->cfg->t;
+	struct trunk_result res = { 0 };
+	size_t added = 0, outside = 0;
+
+	o.deadline = deadline;
+	if (trunk_collect(&o, &res) < 0) {
+		trunk_result_free(&res);
+		return -1;
+	}
+	for (size_t i = 0; i < res.n; i++) {
+		const struct trunk_hit *h = &res.v[i];
+		struct strlist ids = { 0 };
+		struct buf src = { 0 }, why = { 0 };
+		struct testkey k;
+		const char *kw;
+
+		if (h->kind == LOGSCAN_PYTEST)
+			map_log_nodeid(r, h->id, &ids);
+		else if (key_parse(h->id, strlen(h->id), &k, &kw) == 0 && scope_has(&r->scope, &k))
+			scope_map(&r->scope, &k, &ids, &why);
+		if (ids.n == 0)
+			outside++;
+		buf_printf(&src, "trunk-run %s", h->run_id);
+		for (size_t j = 0; j < ids.n; j++) {
+			struct excl *x;
+
+			if (!text_is_clean(ids.v[j]))
+				continue;
+			x = excl_push(v, n, cap);
+			x->node_id = xstrdup(ids.v[j]);
+			split_for_keyword(x->node_id, &x->cls, &x->name);
+			strlist_add(&x->sources, buf_str(&src));
+			added++;
+			logmsg(LOG_DEBUG, "trunk: run %s: %s -> %s", h->run_id, h->id, ids.v[j]);
+		}
+		strlist_free(&ids);
+		buf_free(&src);
+		buf_free(&why);
+	}
+	logmsg(LOG_INFO, "trunk: %u runs, %u jobs, %u logs: %zu failed tests, %zu of this run, %zu node ids; %u calls (%u failed) in %.2f s",
+	    res.runs, res.jobs, res.logs, res.n, res.n - outside, added, res.calls, res.failed_calls, res.seconds);
+	trunk_result_free(&res);
+	return (long)added;
+}
+
 /* The fallback list, from --fallback-file or fallback.h. */
 static void
 load_fallback(const struct config *c, struct strlist *ids, const char **what)
@@ -641,12 +808,21 @@ run(const struct config *c)
 	size_t n = 0, cap = 0;
 	struct buf out = { 0 }, why = { 0 };
 	double deadline = now_seconds() + c->timeout;
-	long found;
-	int failed_all, use_fallback, rc = 0;
+	long found, got;
+	int failed_all, use_fallback, rc = 0, sources = 0, failed = 0;
 
 	build_scope(&r, &tree, &collected);
-	found = source_disabled(&r, &ents, &v, &n, &cap, deadline);
-	failed_all = found < 0;
+	got = source_disabled(&r, &ents, &v, &n, &cap, deadline);
+	sources++;
+	failed += got < 0;
+	found = got > 0 ? got : 0;
+	if (c->trunk) {
+		got = source_trunk(&r, &v, &n, &cap, deadline);
+		sources++;
+		failed += got < 0;
+		found += got > 0 ? got : 0;
+	}
+	failed_all = failed == sources;
 	switch (c->fallback) {
 	case FB_AUTO: use_fallback = failed_all || found == 0; break;
 	case FB_ON_ERROR: use_fallback = failed_all; break;
@@ -700,6 +876,12 @@ main(int argc, char **argv)
 		.filter = "profiler",
 		.fallback = FB_AUTO,
 		.format = FMT_ARGS,
+		.trunk = 1,
+		.t = {
+			.repo = "pytorch/pytorch", .workflow = "pull.yml", .branch = "main",
+			.job_filter = "test", .api_url = "https://api.github.com",
+			.runs = 2, .max_jobs = 5, .parallel = 8,
+		},
 	};
 	int rc;
 

@@ -233,10 +233,13 @@ feed(struct child *c)
 		close_fd(&c->fd_in);
 }
 
-void
-children_wait(struct child **cs, size_t n, double deadline)
+/* Serve children until all have ended, or (any) until at least one has,
+ * or the deadline.  Returns how many ended during the call. */
+static size_t
+serve(struct child **cs, size_t n, double deadline, int any)
 {
 	struct pollfd *pf = xmalloc(3 * n * sizeof *pf + 1);
+	size_t ended = 0;
 
 	for (;;) {
 		size_t np = 0, live = 0;
@@ -264,15 +267,17 @@ children_wait(struct child **cs, size_t n, double deadline)
 					close_fd(&c->fd_in);
 					note_status(c, st);
 					live--;
+					ended++;
 				} else if (r < 0 && errno != EINTR) {
 					c->reaped = 1;
 					live--;
+					ended++;
 				} else {
 					waiting_exit = 1;
 				}
 			}
 		}
-		if (live == 0)
+		if (live == 0 || (any && ended > 0))
 			break;
 		left = deadline - now_seconds();
 		if (left <= 0) {
@@ -280,6 +285,7 @@ children_wait(struct child **cs, size_t n, double deadline)
 				if (!cs[i]->reaped) {
 					cs[i]->timed_out = 1;
 					kill_and_reap(cs[i]);
+					ended++;
 				}
 			}
 			break;
@@ -299,9 +305,11 @@ children_wait(struct child **cs, size_t n, double deadline)
 
 				if (c->reaped)
 					continue;
-				if (pf[k].fd == c->fd_out)
+				if (pf[k].fd == c->fd_out) {
 					drain(c, &c->fd_out, 1);
-				else if (pf[k].fd == c->fd_err)
+					/* drain kills a child over its limit */
+					ended += c->reaped;
+				} else if (pf[k].fd == c->fd_err)
 					drain(c, &c->fd_err, 0);
 				else if (pf[k].fd == c->fd_in) {
 					if (pf[k].revents & (POLLERR | POLLHUP))
@@ -312,11 +320,24 @@ children_wait(struct child **cs, size_t n, double deadline)
 			}
 		}
 	}
+	free(pf);
+	return ended;
+}
+
+void
+children_wait(struct child **cs, size_t n, double deadline)
+{
+	serve(cs, n, deadline, 0);
 	/* Nothing is left behind: whatever is still unreaped is killed. */
 	for (size_t i = 0; i < n; i++)
 		if (!cs[i]->reaped)
 			kill_and_reap(cs[i]);
-	free(pf);
+}
+
+size_t
+children_wait_any(struct child **cs, size_t n, double deadline)
+{
+	return serve(cs, n, deadline, 1);
 }
 
 int
@@ -326,6 +347,15 @@ child_run(struct child *c, double deadline)
 		return -1;
 	children_wait(&c, 1, deadline);
 	return c->exit_code == 0 && !c->timed_out && !c->stopped ? 0 : -1;
+}
+
+static int
+memmem_help(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 6 <= n; i++)
+		if (memcmp(p + i, "--help", 6) == 0)
+			return 1;
+	return 0;
 }
 
 void
@@ -352,7 +382,8 @@ child_describe(const struct child *c, struct buf *out)
 		const char *nl = memchr(e, '\n', (size_t)(c->err.p + c->err.len - e));
 		size_t l = nl ? (size_t)(nl - e) : (size_t)(c->err.p + c->err.len - e);
 
-		if (l > 0) {
+		/* "try 'curl --help'" says nothing about what went wrong. */
+		if (l > 0 && !(l > 12 && memmem_help(e, l))) {
 			last = e;
 			lastlen = l;
 		}

@@ -26,6 +26,11 @@ expect_eq() {
 	else fail "$1" "expected [$2], got [$3]"; fi
 }
 
+# The tests never reach the internet: gh gets no credentials and no stored
+# login (it then fails at once, exit 4), and curl gets no token.
+unset GH_TOKEN GITHUB_TOKEN GH_ENTERPRISE_TOKEN GITHUB_ENTERPRISE_TOKEN GH_HOST
+export GH_NO_UPDATE_NOTIFIER=1 GH_PROMPT_DISABLED=1
+
 # A scratch directory removed when the script exits.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/exclusions-test.XXXXXX")
 _cleanup() {
@@ -34,6 +39,7 @@ _cleanup() {
 	rm -rf "$WORK"
 }
 trap _cleanup EXIT
+export GH_CONFIG_DIR=$WORK/gh-config
 
 # Python for test servers and helpers: Debian's, which has pytest.
 PY=/usr/bin/python3
