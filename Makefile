@@ -80,6 +80,9 @@ $(DRIVER_DIR)/fuzz_%: fuzz/fuzz_%.c fuzz/driver.c $(DRIVER_LIBOBJS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(FUZZ_CFLAGS) $(DRIVER_SAN) -o $@ fuzz/driver.c $< $(DRIVER_LIBOBJS)
 
+# Objects made by pattern rules are kept between runs.
+.SECONDARY: $(FUZZ_LIBOBJS) $(DRIVER_LIBOBJS)
+
 fuzz-bins: $(FUZZ_BINS)
 
 fuzz-drivers: $(DRIVER_BINS)

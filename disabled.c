@@ -85,8 +85,9 @@ read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v)
 	if (t.type != JS_STRING)
 		goto skip_rest_bad;
 	v->url = take(scr, &t, &v->url_len);
-	if (has_space_or_ctrl(v->url, v->url_len) ||
-	    (!has_prefix(v->url, v->url_len, "https://") && !has_prefix(v->url, v->url_len, "http://")))
+	/* The rest of the URL is checked once the entry is kept (it is only
+	 * ever printed then), which spares the entries of other tests. */
+	if (!has_prefix(v->url, v->url_len, "https://") && !has_prefix(v->url, v->url_len, "http://"))
 		goto skip_rest_bad_url;
 	/* platforms */
 	if (js_next(sc, &t) == JS_ERROR)
@@ -194,6 +195,13 @@ disabled_parse(const char *doc, size_t len, const char *source,
 		if (keep && keep(arg, &v, &plat)) {
 			struct entry *e;
 
+			if (has_space_or_ctrl(v.url, v.url_len)) {
+				if (++bad <= WARN_MALFORMED)
+					logmsg(LOG_WARN, "%s: skipped malformed entry \"%s\": %s",
+					    source, shown(v.key, v.key_len, 0),
+					    "issue URL holds white space or control characters");
+				continue;
+			}
 			if (out->n == out->cap) {
 				out->cap = out->cap ? out->cap * 2 : 16;
 				out->v = xrealloc(out->v, out->cap * sizeof *out->v);

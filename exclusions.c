@@ -63,8 +63,9 @@ struct config {
 static const char usage_text[] =
 "usage: exclusions [options]\n"
 "\n"
-"Print the pytest --deselect arguments for tests that are disabled upstream\n"
-"(PyTorch's disabled-tests list), for the tests of this run.\n"
+"Print the pytest --deselect arguments for the tests of this run that are\n"
+"broken upstream: disabled in PyTorch's disabled-tests list, or failing in\n"
+"the latest trunk CI runs.  Logs go to stderr.\n"
 "\n"
 "Source:\n"
 "  --disabled-url URL     fetch the list with curl (default: PyTorch's test-infra URL)\n"
@@ -99,8 +100,9 @@ static const char usage_text[] =
 "  --fallback-file FILE   node ids, one a line, # comments (replaces the built-in list)\n"
 "Output:\n"
 "  --format FORM          args (default), lines, shell, json, keyword\n"
-"  -o FILE                write to FILE atomically instead of stdout\n"
-"  -q, -v                 fewer, more messages on stderr\n"
+"  -o, --output FILE      write to FILE atomically instead of stdout\n"
+"  -q, --quiet            warnings only on stderr\n"
+"  -v, --verbose          more detail on stderr\n"
 "  -h, --help, --version\n"
 "\n"
 "Exit status: 0 when a result was printed (fallback included), 1 when it\n"
@@ -475,14 +477,15 @@ parse_guarded(const struct blob *doc, struct run *r, struct entries *ents, struc
 /* The disabled-tests list.  Returns -1 when it could not be had or read,
  * else the number of exclusions it added. */
 static long
-source_disabled(struct run *r, struct entries *ents, struct excl **v, size_t *n, size_t *cap,
-    double deadline)
+source_disabled(struct run *r, struct fetch *f, struct entries *ents, struct excl **v,
+    size_t *n, size_t *cap, double deadline)
 {
 	const struct config *c = r->cfg;
 	struct buf body = { 0 }, why = { 0 };
 	struct blob doc;
 	const char *where = c->disabled_file ? c->disabled_file : c->disabled_url;
 	double t0 = now_seconds();
+	struct fetch_opts fo = { c->max_bytes, c->retries, deadline };
 	long seen;
 	size_t added = 0, unmapped = 0;
 	int rc;
@@ -490,10 +493,10 @@ source_disabled(struct run *r, struct entries *ents, struct excl **v, size_t *n,
 	if (c->disabled_file) {
 		rc = blob_load_file(&doc, c->disabled_file, c->max_bytes, &why);
 	} else {
-		struct fetch_opts fo = { c->max_bytes, c->retries, deadline };
-
-		logmsg(LOG_DEBUG, "disabled list: fetching %s", where);
-		rc = fetch_url(c->disabled_url, &fo, &body, &why);
+		if (!f->started && fetch_start(f, c->disabled_url, &fo, &why) < 0)
+			rc = -1;
+		else
+			rc = fetch_finish(f, &body, &why);
 		blob_from_buf(&doc, &body);
 	}
 	if (rc < 0) {
@@ -621,13 +624,15 @@ map_log_nodeid(const struct run *r, const char *id, struct strlist *ids)
 /* Recent trunk failures.  Returns -1 when the source failed, else the
  * number of exclusions it added. */
 static long
-source_trunk(struct run *r, struct excl **v, size_t *n, size_t *cap, double deadline)
+source_trunk(struct run *r, struct child *beside, struct excl **v, size_t *n, size_t *cap,
+    double deadline)
 {
 	struct trunk_opts o = r->cfg->t;
 	struct trunk_result res = { 0 };
 	size_t added = 0, outside = 0;
 
 	o.deadline = deadline;
+	o.beside = beside;
 	if (trunk_collect(&o, &res) < 0) {
 		trunk_result_free(&res);
 		return -1;
@@ -807,21 +812,34 @@ run(const struct config *c)
 	struct excl *v = NULL;
 	size_t n = 0, cap = 0;
 	struct buf out = { 0 }, why = { 0 };
+	struct fetch fetch;
 	double deadline = now_seconds() + c->timeout;
 	long found, got;
 	int failed_all, use_fallback, rc = 0, sources = 0, failed = 0;
 
 	build_scope(&r, &tree, &collected);
-	got = source_disabled(&r, &ents, &v, &n, &cap, deadline);
-	sources++;
-	failed += got < 0;
-	found = got > 0 ? got : 0;
+	/* The list's download starts first and goes on while the trunk
+	 * source waits on GitHub: the two waits overlap. */
+	memset(&fetch, 0, sizeof fetch);
+	if (!c->disabled_file && c->trunk) {
+		struct fetch_opts fo = { c->max_bytes, c->retries, deadline };
+
+		if (fetch_start(&fetch, c->disabled_url, &fo, &why) < 0) {
+			/* source_disabled says why, starting it again */
+			why.len = 0;
+		}
+	}
+	found = 0;
 	if (c->trunk) {
-		got = source_trunk(&r, &v, &n, &cap, deadline);
+		got = source_trunk(&r, fetch.started ? &fetch.c : NULL, &v, &n, &cap, deadline);
 		sources++;
 		failed += got < 0;
 		found += got > 0 ? got : 0;
 	}
+	got = source_disabled(&r, &fetch, &ents, &v, &n, &cap, deadline);
+	sources++;
+	failed += got < 0;
+	found += got > 0 ? got : 0;
 	failed_all = failed == sources;
 	switch (c->fallback) {
 	case FB_AUTO: use_fallback = failed_all || found == 0; break;

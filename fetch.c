@@ -14,13 +14,14 @@
 #define CURL_FILESIZE_EXCEEDED 63
 
 int
-fetch_url(const char *url, const struct fetch_opts *o, struct buf *body, struct buf *why)
+fetch_start(struct fetch *f, const char *url, const struct fetch_opts *o, struct buf *why)
 {
-	char maxtime[32], maxsize[32], retries[16], conn[32], retrytime[32];
-	struct child c = { 0 };
 	double left = o->deadline - now_seconds();
-	int rc;
+	int a = 0;
 
+	memset(f, 0, sizeof *f);
+	f->opts = *o;
+	f->started = 0;
 	if (!starts_with(url, "https://") && !starts_with(url, "http://")) {
 		buf_printf(why, "not an http(s) URL: %s", shown(url, strlen(url), 0));
 		return -1;
@@ -31,42 +32,84 @@ fetch_url(const char *url, const struct fetch_opts *o, struct buf *body, struct 
 	}
 	/* curl gets slightly less time than we do, so that it usually reports
 	 * the timeout itself; the kill at our deadline is the backstop. */
-	snprintf(maxtime, sizeof maxtime, "%.3f", left > 0.5 ? left - 0.2 : left);
-	snprintf(conn, sizeof conn, "%.3f", left < 15 ? left : 15.0);
-	snprintf(maxsize, sizeof maxsize, "%zu", o->max_bytes);
-	snprintf(retries, sizeof retries, "%d", o->retries);
+	snprintf(f->maxtime, sizeof f->maxtime, "%.3f", left > 0.5 ? left - 0.2 : left);
+	snprintf(f->conn, sizeof f->conn, "%.3f", left < 15 ? left : 15.0);
+	snprintf(f->maxsize, sizeof f->maxsize, "%zu", o->max_bytes);
+	snprintf(f->retries, sizeof f->retries, "%d", o->retries);
 	/* --retry-max-time takes whole seconds only. */
-	snprintf(retrytime, sizeof retrytime, "%d", left > 1.5 ? (int)(left - 0.5) : 1);
-	char *argv[] = {
-		"curl", "-q",           /* -q first: ignore ~/.curlrc */
-		"--silent", "--show-error", "--fail", "--location",
-		"--proto", "=http,https", "--proto-redir", "=http,https",
-		"--max-filesize", maxsize,
-		"--connect-timeout", conn, "--max-time", maxtime,
-		"--retry", retries, "--retry-delay", "1", "--retry-max-time", retrytime,
-		"--url", (char *)url,
-		NULL
-	};
-	c.argv = argv;
+	snprintf(f->retrytime, sizeof f->retrytime, "%d", left > 1.5 ? (int)(left - 0.5) : 1);
+	f->argv[a++] = "curl";
+	f->argv[a++] = "-q";            /* first: ignore ~/.curlrc */
+	f->argv[a++] = "--silent";
+	f->argv[a++] = "--show-error";
+	f->argv[a++] = "--fail";
+	f->argv[a++] = "--location";
+	f->argv[a++] = "--proto";
+	f->argv[a++] = "=http,https";
+	f->argv[a++] = "--proto-redir";
+	f->argv[a++] = "=http,https";
+	f->argv[a++] = "--max-filesize";
+	f->argv[a++] = f->maxsize;
+	f->argv[a++] = "--connect-timeout";
+	f->argv[a++] = f->conn;
+	f->argv[a++] = "--max-time";
+	f->argv[a++] = f->maxtime;
+	f->argv[a++] = "--retry";
+	f->argv[a++] = f->retries;
+	f->argv[a++] = "--retry-delay";
+	f->argv[a++] = "1";
+	f->argv[a++] = "--retry-max-time";
+	f->argv[a++] = f->retrytime;
+	f->argv[a++] = "--url";
+	f->argv[a++] = (char *)url;
+	f->argv[a] = NULL;
+	f->c.argv = f->argv;
 	/* One byte over the limit is enough to know it is too large. */
-	c.out_limit = o->max_bytes;
-	rc = child_run(&c, o->deadline);
-	if (rc == 0) {
+	f->c.out_limit = o->max_bytes;
+	f->started = 1;
+	if (child_start(&f->c) < 0) {
+		child_describe(&f->c, why);
+		child_free(&f->c);
+		f->started = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+fetch_finish(struct fetch *f, struct buf *body, struct buf *why)
+{
+	struct child *c = &f->c;
+
+	if (!c->reaped)
+		children_wait(&c, 1, f->opts.deadline);
+	f->started = 0;
+	if (c->exit_code == 0 && !c->timed_out && !c->stopped) {
 		/* Hand the body over without copying it. */
 		buf_free(body);
-		*body = c.out;
-		c.out = (struct buf){ 0 };
-		child_free(&c);
+		*body = c->out;
+		c->out = (struct buf){ 0 };
+		child_free(c);
 		return 0;
 	}
-	if (c.stopped || c.exit_code == CURL_FILESIZE_EXCEEDED)
-		buf_printf(why, "response larger than --max-bytes %zu", o->max_bytes);
-	else if (c.timed_out)
+	if (c->stopped || c->exit_code == CURL_FILESIZE_EXCEEDED)
+		buf_printf(why, "response larger than --max-bytes %zu", f->opts.max_bytes);
+	else if (c->timed_out)
 		buf_printf(why, "no complete response within the time limit (curl killed)");
 	else
-		child_describe(&c, why);
-	child_free(&c);
+		child_describe(c, why);
+	child_free(c);
 	return -1;
+}
+
+int
+fetch_url(const char *url, const struct fetch_opts *o, struct buf *body, struct buf *why)
+{
+	struct fetch f;
+
+	if (fetch_start(&f, url, o, why) < 0)
+		return -1;
+	return fetch_finish(&f, body, why);
 }
 
 int

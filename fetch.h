@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "spawn.h"
 #include "util.h"
 
 struct fetch_opts {
@@ -32,6 +33,19 @@ int blob_load_file(struct blob *bl, const char *path, size_t max, struct buf *wh
 /* Take over a buffer (fetched bodies). */
 void blob_from_buf(struct blob *bl, struct buf *b);
 void blob_free(struct blob *bl);
+
+/* The same in two steps, so that a fetch can run while other work (the
+ * trunk source) goes on: start the child, serve it (see spawn.h) or not,
+ * then finish, which waits for it up to the deadline. */
+struct fetch {
+	struct child c;
+	struct fetch_opts opts;
+	int started;
+	char *argv[32];
+	char maxtime[32], conn[32], maxsize[32], retries[16], retrytime[32];
+};
+int fetch_start(struct fetch *f, const char *url, const struct fetch_opts *o, struct buf *why);
+int fetch_finish(struct fetch *f, struct buf *body, struct buf *why);
 
 /* Read path ("-" = stdin) into body, refusing more than max bytes. */
 int read_file_limited(const char *path, size_t max, struct buf *body, struct buf *why);

@@ -87,6 +87,33 @@ has_space_or_ctrl(const char *s, size_t n)
 	return 0;
 }
 
+/* All bytes in [0-9A-Za-z_.]?  Eight at a time: a list has a suite in
+ * every one of its hundreds of thousands of keys. */
+static int
+suite_chars_ok(const char *s, size_t n)
+{
+	const uint64_t L = 0x0101010101010101u, H = 0x8080808080808080u;
+	size_t i = 0;
+
+#define IN(x, lo, hi) ((((x) | H) - L * (lo)) & ((H | L * (hi)) - (x)) & H)
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v, t, ok;
+
+		memcpy(&v, s + i, 8);
+		if (v & H)
+			return 0;
+		t = v | L * 0x20;        /* A-Z as a-z */
+		ok = IN(t, 'a', 'z') | IN(v, '0', '9') | IN(v, '_', '_') | IN(v, '.', '.');
+		if (ok != H)
+			return 0;
+	}
+#undef IN
+	for (; i < n; i++)
+		if (!suite_char[(unsigned char)s[i]])
+			return 0;
+	return 1;
+}
+
 int
 key_parse(const char *key, size_t len, struct testkey *k, const char **why)
 {
@@ -117,19 +144,22 @@ key_parse(const char *key, size_t len, struct testkey *k, const char **why)
 	}
 	suite++;
 	slen -= 2;
-	/* One pass: every dotted part is a Python name. */
-	for (size_t i = 0, part = 0; i <= slen; i++) {
-		unsigned char c = i < slen ? suite_char[(unsigned char)suite[i]] : 2;
+	if (!suite_chars_ok(suite, slen)) {
+		*why = "suite is not a dotted Python name";
+		return -1;
+	}
+	/* Every dotted part is non-empty and does not start with a digit. */
+	for (const char *p = suite, *end = suite + slen;;) {
+		const char *d = memchr(p, '.', (size_t)(end - p));
 
-		if (c == 1)
-			continue;
-		if (c == 0 || i == part || (suite[part] >= '0' && suite[part] <= '9')) {
+		if (p == (d ? d : end) || (*p >= '0' && *p <= '9')) {
 			*why = "suite is not a dotted Python name";
 			return -1;
 		}
-		if (i < slen)
-			dot = suite + i;
-		part = i + 1;
+		if (!d)
+			break;
+		dot = d;
+		p = d + 1;
 	}
 	if (dot) {
 		k->module = suite;
@@ -186,10 +216,11 @@ class_matches(const char *entry_cls, size_t en, const char *runtime_cls, size_t 
 int
 module_matches_path(const char *module, size_t n, const char *path)
 {
-	size_t pl = strlen(path), need = n + 3;
+	size_t pl, need = n + 3;
 
 	if (n == 0 || (n == 8 && memcmp(module, "__main__", 8) == 0))
 		return 1;
+	pl = strlen(path);
 	/* "a.b" must match ".../a/b.py" at a path-component boundary. */
 	if (pl < need || memcmp(path + pl - 3, ".py", 3) != 0)
 		return 0;

@@ -24,6 +24,7 @@ add_rclass(struct scope *s, const struct tclass *tc, const char *dev)
 	for (const char *p = dev; p && *p; p++)
 		buf_addc(&b, (char)toupper((unsigned char)*p));
 	r->name = xstrdup(buf_str(&b));
+	r->len = b.len;
 	r->tc = tc;
 	r->device = dev;
 	r->in_run = !dev || strlist_has(s->devices, dev);
@@ -117,7 +118,7 @@ scope_has(const struct scope *s, const struct testkey *k)
 	}
 	if (s->tree) {
 		for (size_t i = 0; i < s->nrc; i++)
-			if (class_matches(k->cls, k->cls_len, s->rc[i].name, strlen(s->rc[i].name)) &&
+			if (class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len) &&
 			    module_matches_path(k->module, k->module_len, s->rc[i].tc->file))
 				return 1;
 		return 0;
@@ -233,7 +234,7 @@ scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, s
 		for (size_t i = 0; i < s->nrc; i++) {
 			const struct rclass *r = &s->rc[i];
 
-			if (!class_matches(k->cls, k->cls_len, r->name, strlen(r->name)) ||
+			if (!class_matches(k->cls, k->cls_len, r->name, r->len) ||
 			    !module_matches_path(k->module, k->module_len, r->tc->file))
 				continue;
 			classes++;

@@ -15,6 +15,7 @@
  * device-generic class ("TestFoo" -> "TestFooCUDA"). */
 struct rclass {
 	char *name;
+	size_t len;
 	const struct tclass *tc;
 	const char *device;        /* NULL for a plain class */
 	int in_run;                /* device is one of --devices */

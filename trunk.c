@@ -434,7 +434,7 @@ trunk_collect(const struct trunk_opts *o, struct trunk_result *res)
 	for (;;) {
 		size_t nrun = 0, pending = 0;
 
-		running = xrealloc(running, (s.n + 1) * sizeof *running);
+		running = xrealloc(running, (s.n + 2) * sizeof *running);
 		for (size_t i = 0; i < s.n; i++) {
 			struct task *t = s.t[i];
 
@@ -447,6 +447,8 @@ trunk_collect(const struct trunk_opts *o, struct trunk_result *res)
 		}
 		if (nrun == 0)
 			break;
+		if (o->beside && !o->beside->reaped)
+			running[nrun++] = o->beside;
 		children_wait_any(running, nrun, o->deadline);
 		for (size_t i = 0; i < s.n; i++) {
 			struct task *t = s.t[i];

@@ -10,6 +10,7 @@
 #define TRUNK_H
 
 #include "logscan.h"
+#include "spawn.h"
 #include "util.h"
 
 struct trunk_opts {
@@ -22,6 +23,9 @@ struct trunk_opts {
 	int max_jobs;              /* matching jobs per run; 0 = all */
 	int parallel;              /* children at once */
 	double deadline;
+	/* Another source's child (the disabled-list fetch), served in the
+	 * same poll() loop so that both wait on the network at once. */
+	struct child *beside;
 };
 
 struct trunk_hit {

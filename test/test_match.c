@@ -78,6 +78,36 @@ key_malformed(void)
 	CHECK(!key_ok("", &k));
 }
 
+/* The eight-at-a-time suite check against a byte-by-byte reference: every
+ * byte value at every position of a 19-byte suite. */
+static void
+suite_check_every_byte(void)
+{
+	char key[64];
+	struct testkey k;
+	const char *why;
+
+	for (int pos = 0; pos < 19; pos++) {
+		for (int c = 1; c < 256; c++) {
+			int want;
+
+			memcpy(key, "t (abcdefghij.KLMNOPQR)", 24);
+			key[3 + pos] = (char)c;
+			want = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+			    (c >= '0' && c <= '9' && pos != 0 && pos != 11) ||
+			    (c == '.' && pos != 0 && pos != 9 && pos != 11 && pos != 18);
+			if (pos == 10 && c != '.')
+				want = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+				    (c >= '0' && c <= '9');
+			if ((key_parse(key, 23, &k, &why) == 0) != want) {
+				CHECK(!"suite check disagrees with the reference");
+				printf("  at %d byte 0x%02x\n", pos, c);
+				return;
+			}
+		}
+	}
+}
+
 static void
 class_prefix_rule(void)
 {
@@ -169,6 +199,7 @@ main(void)
 	RUN(key_name_with_parentheses);
 	RUN(key_suite_without_module);
 	RUN(key_malformed);
+	RUN(suite_check_every_byte);
 	RUN(class_prefix_rule);
 	RUN(dtype_suffix_removed);
 	RUN(sanitized_lengths);
