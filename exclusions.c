@@ -813,6 +813,7 @@ run(const struct config *c)
 	size_t n = 0, cap = 0;
 	struct buf out = { 0 }, why = { 0 };
 	struct fetch fetch;
+	size_t shown_n;
 	double deadline = now_seconds() + c->timeout;
 	long found, got;
 	int failed_all, use_fallback, rc = 0, sources = 0, failed = 0;
@@ -861,12 +862,12 @@ run(const struct config *c)
 		if (v[i].node_id)
 			strlist_add(&printed, v[i].node_id);
 	scope_collateral(&r.scope, &printed);
-	output_render(v, n, c->format, &out);
+	shown_n = output_render(v, n, c->format, &out);
 	if (output_write(c->output, &out, &why) < 0) {
 		logmsg(LOG_WARN, "cannot write the result: %s", buf_str(&why));
 		rc = 1;
 	} else {
-		logmsg(LOG_INFO, "%zu exclusions printed", printed.n);
+		logmsg(LOG_INFO, "%zu exclusions printed", shown_n);
 	}
 	buf_free(&out);
 	buf_free(&why);

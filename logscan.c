@@ -25,6 +25,11 @@
  *     valid UTF-8 without control bytes; SUITE at least two ASCII Python
  *     identifiers joined by dots.  When SUITE has three or more parts and
  *     the last is NAME (Python 3.11+), the id is rewritten without it.
+ *   - `lines` counts every line, over-long ones and an unterminated last one
+ *     (scanned by logscan_finish) included; `found` counts reports.  fn may
+ *     be NULL (only counting).  The id handed to fn points into the caller's
+ *     chunk, ls->line or ls->norm: it is valid only until fn returns, and fn
+ *     must not feed the same scanner.
  */
 #include "logscan.h"
 
@@ -43,14 +48,25 @@ static int is_ident(unsigned char c)
 }
 
 /*
- * Where the text after a timestamp would start, judging only by the
- * fraction, 'Z' and the space (0 when those do not fit).  The caller has
- * checked n >= 21 and s[10] == 'T'.
+ * Where the text after a timestamp would start, judging only by the '.',
+ * 'Z' and the space (0 when those do not fit); stamp_shape() checks the
+ * digits, only for lines worth it.  The caller has checked n >= 21 and
+ * s[10] == 'T'.
  */
 static size_t stamp_end(const unsigned char *s, size_t n)
 {
 	size_t i = 19;
 
+	if (n > 29 && s[27] == 'Z' && s[28] == ' ' && s[19] == '.') {
+		/*
+		 * GitHub's own 7 digits, checked later with the rest.  This never
+		 * hides a shorter stamp that a word follows: with 1 to 6 digits
+		 * its own space or a byte of "FAILED ", "ERROR ", "FAIL: " or
+		 * "ERROR: " would be where this 'Z' and ' ' are, and with none
+		 * there is a 'Z', not a '.', at 19.
+		 */
+		return 29;
+	}
 	if (s[19] == '.') {
 		for (i = 20; i < n && i < 29 && IS_DIGIT(s[i]); i++)
 			;
@@ -62,14 +78,18 @@ static size_t stamp_end(const unsigned char *s, size_t n)
 	return i + 2;
 }
 
-/* The fixed part "YYYY-MM-DDTHH:MM:SS"; the caller has checked n >= 21. */
-static int stamp_shape(const unsigned char *s)
+/* The digits and separators of a stamp that stamp_end() put at w (>= 21). */
+static int stamp_shape(const unsigned char *s, size_t w)
 {
 	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-	int i;
+	size_t i;
 
 	for (i = 0; i < 19; i++) {
 		if (shape[i] == 'd' ? !IS_DIGIT(s[i]) : s[i] != (unsigned char)shape[i])
+			return 0;
+	}
+	for (i = 20; i + 2 < w; i++) {
+		if (!IS_DIGIT(s[i]))
 			return 0;
 	}
 	return 1;
@@ -262,7 +282,7 @@ static inline enum logscan_kind recognise(const char *line, size_t n, char *scra
 
 	if (n >= 21 && s[10] == 'T' && (w = stamp_end(s, n)) != 0) {
 		if (w < n && (s[w] == 'F' || s[w] == 'E')) {
-			if (stamp_shape(s))
+			if (stamp_shape(s, w))
 				return after_stamp(s + w, n - w, scratch, id, idn);
 		} else if (IS_DIGIT(s[0])) {
 			return LOGSCAN_NONE;   /* the usual log line */

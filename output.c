@@ -155,7 +155,7 @@ json_nullable(struct buf *b, const char *s)
 		buf_adds(b, "null");
 }
 
-static void
+static size_t
 render_json(const struct excl *v, size_t n, struct buf *out)
 {
 	size_t k = 0;
@@ -192,9 +192,10 @@ render_json(const struct excl *v, size_t n, struct buf *out)
 		buf_adds(out, "]}");
 	}
 	buf_adds(out, k ? "\n]\n" : "]\n");
+	return k;
 }
 
-static void
+static size_t
 render_keyword(const struct excl *v, size_t n, struct buf *out)
 {
 	struct strlist terms = { 0 };
@@ -217,24 +218,22 @@ render_keyword(const struct excl *v, size_t n, struct buf *out)
 	for (size_t i = 0; i < terms.n; i++)
 		buf_printf(out, "%s%s", i ? " and " : "", terms.v[i]);
 	buf_addc(out, '\n');
+	n = terms.n;
 	strlist_free(&terms);
 	buf_free(&t);
+	return n;
 }
 
-void
+size_t
 output_render(const struct excl *v, size_t n, enum format f, struct buf *out)
 {
 	size_t k = 0;
 
 	out->len = 0;
-	if (f == FMT_JSON) {
-		render_json(v, n, out);
-		return;
-	}
-	if (f == FMT_KEYWORD) {
-		render_keyword(v, n, out);
-		return;
-	}
+	if (f == FMT_JSON)
+		return render_json(v, n, out);
+	if (f == FMT_KEYWORD)
+		return render_keyword(v, n, out);
 	for (size_t i = 0; i < n; i++) {
 		const struct excl *x = &v[i];
 
@@ -269,6 +268,7 @@ output_render(const struct excl *v, size_t n, enum format f, struct buf *out)
 	}
 	if (f != FMT_LINES)
 		buf_addc(out, '\n');
+	return k;
 }
 
 static int

@@ -24,8 +24,9 @@ int format_parse(const char *s, enum format *f);
 void excl_sort_merge(struct excl *v, size_t *n);
 
 /* Render v in form f into out (one trailing newline).  Node ids that cannot
- * be printed safely in that form are left out with a warning each. */
-void output_render(const struct excl *v, size_t n, enum format f, struct buf *out);
+ * be printed safely in that form are left out with a warning each.  Returns
+ * how many exclusions were rendered. */
+size_t output_render(const struct excl *v, size_t n, enum format f, struct buf *out);
 
 /* Write out to path (NULL = stdout) in one piece.  Returns 0 or -1 (why). */
 int output_write(const char *path, const struct buf *out, struct buf *why);

@@ -40,6 +40,7 @@ struct sched {
 	size_t nruns;
 	struct trunk_result *res;
 	int runs_failed;
+	unsigned rejected_ids;
 };
 
 int
@@ -234,8 +235,6 @@ each_object(struct sched *s, struct task *t, const char *p, size_t n, const char
 static int
 take_id(struct sched *s, const struct obj *o, char *out, size_t cap, const char *what)
 {
-	static int warned;
-
 	if (o->has_id && o->id.type == JS_NUMBER && o->id.len >= 1 && o->id.len <= MAX_ID_DIGITS) {
 		size_t i;
 
@@ -248,8 +247,7 @@ take_id(struct sched *s, const struct obj *o, char *out, size_t cap, const char 
 			return 0;
 		}
 	}
-	(void)s;
-	if (warned++ < WARN_IDS)
+	if (++s->rejected_ids <= WARN_IDS)
 		logmsg(LOG_WARN, "trunk: rejected a %s id that is not decimal digits: %s", what,
 		    o->has_id ? shown(o->id.p, o->id.len < 60 ? o->id.len : 60, 0) : "(none)");
 	return -1;
@@ -475,6 +473,9 @@ trunk_collect(const struct trunk_opts *o, struct trunk_result *res)
 		github_call_free(&t->call);
 		free(t);
 	}
+	if (s.rejected_ids > WARN_IDS)
+		logmsg(LOG_WARN, "trunk: %u more ids rejected (not decimal digits)",
+		    s.rejected_ids - WARN_IDS);
 	free(s.t);
 	free(s.runs);
 	free(running);

@@ -78,6 +78,7 @@ keep_all(void *arg, const struct entry_view *e, struct buf *kept)
 			buf_addc(kept, ',');
 		buf_add(kept, e->platforms[i], e->platform_lens[i]);
 	}
+	s->calls++;
 	/* Entries with a bad URL are dropped after keep(): not recorded. */
 	if (has_space_or_ctrl(e->url, e->url_len))
 		return 1;
@@ -85,7 +86,6 @@ keep_all(void *arg, const struct entry_view *e, struct buf *kept)
 	strlist_addn(&s->issues, e->issue, e->issue_len);
 	strlist_addn(&s->urls, e->url, e->url_len);
 	strlist_add(&s->plats, buf_str(kept));
-	s->calls++;
 	return 1;
 }
 

@@ -11,6 +11,8 @@
  *     the same lines / found / long_lines counts;
  *   - that sequence is what a slow, obviously written reference recogniser
  *     makes of the input split on '\n' by hand;
+ *   - all that again with the first line padded to about LOGSCAN_MAX_LINE
+ *     bytes, so that the limit is tried from both sides;
  *   - every reported id is non-empty, at most LOGSCAN_MAX_LINE bytes, valid
  *     UTF-8 without control bytes, and has its kind's shape ("::" for pytest,
  *     "name (a.b...)" for unittest).
@@ -308,9 +310,8 @@ static int same(const struct found *a, const struct counts *ca, const struct fou
 	    && ca->lines == cb->lines && ca->found == cb->found && ca->long_lines == cb->long_lines;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Every check on one input. */
+static void check_input(const uint8_t *data, size_t size)
 {
 	struct found whole, other, ref;
 	struct counts cw, co, cr = { 0, 0, 0 };
@@ -328,7 +329,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(data, size, sizes, 16, &other, &co);
 	REQUIRE(same(&whole, &cw, &other, &co));
 	free(other.text);
-	if (size <= 4096) {
+	if (size <= 2 * LOGSCAN_MAX_LINE) {
 		run(data, size, &one, 1, &other, &co);
 		REQUIRE(same(&whole, &cw, &other, &co));
 		free(other.text);
@@ -377,5 +378,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(scratch);
 	free(ref.text);
 	free(whole.text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *nl;
+	uint8_t *padded;
+	size_t first, want;
+
+	check_input(data, size);
+
+	/*
+	 * Random inputs seldom hold a line of the limit's length, so also try
+	 * the input with its first line padded (at its end, with 'x') to within
+	 * two bytes of LOGSCAN_MAX_LINE either way.
+	 */
+	if (size == 0 || size > 2 * LOGSCAN_MAX_LINE)
+		return 0;
+	nl = memchr(data, '\n', size);
+	first = nl ? (size_t)(nl - data) : size;
+	want = LOGSCAN_MAX_LINE - 2 + data[0] % 5;
+	if (first >= want)
+		return 0;
+	padded = malloc(size + want - first);
+	REQUIRE(padded != NULL);
+	memcpy(padded, data, first);
+	memset(padded + first, 'x', want - first);
+	memcpy(padded + want, data + first, size - first);
+	check_input(padded, size + want - first);
+	free(padded);
 	return 0;
 }

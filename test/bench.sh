@@ -85,3 +85,7 @@ measure --runs 3 --time-limit 60 -- \
 	"$EXCL" --disabled-url "http://127.0.0.1:$port/disabled-tests-condensed.json" --root "$EMPTY" --timeout 20
 awk -v s="$M_S" -v kb="$M_KB" -v rc="$M_RC" 'BEGIN {
 	printf "curl to a refused port on 127.0.0.1, best of 3: %.2f ms, peak %.1f MB, status %s\n", s * 1000, kb * 1024 / 1e6, rc }'
+
+# 3. The trunk source against a slow fake GitHub, and the log scanner.
+echo
+bash "$TOP/test/bench_trunk.sh"

@@ -2,6 +2,7 @@
 """Loopback test server for the exclusions integration tests (stdlib only).
 
 Usage: server.py --port-file FILE [--tls CERT KEY] [--delay SECONDS] [--root DIR]
+                 [--github-fixtures DIR]
 
 Binds 127.0.0.1 on a free port, writes the port number to FILE (atomically:
 temporary name, then rename), and serves until killed.  Every request line is
@@ -28,8 +29,33 @@ Routes:
   /big                  200 MB of '[' with Content-Length
   /big-chunked          the same 200 MB, Transfer-Encoding: chunked
   /redirect?to=PATH     302 to PATH on this server
-  /api/v3/...           reserved for fake GitHub API routes (see API_ROUTES);
-                        404 with GitHub's JSON error body until some are added
+  /api/v3/...           fake GitHub API (API_ROUTES), data from
+                        --github-fixtures (default ./fixtures/github); see
+                        "Fake GitHub" below.  Anything else under /api/v3 is
+                        404 with GitHub's JSON error body.
+  /blobs/OWNER/SCENARIO/JOB   a job's log (where the logs route redirects)
+
+Fake GitHub (what `gh api` and curl --api-url .../api/v3 ask for):
+  /api/v3/repos/OWNER/SCENARIO/actions/workflows/FILE/runs
+        {"total_count", "workflow_runs": [...]}: the scenario's runs whose
+        head_branch is the branch= asked, but only when the query also has
+        status=completed; otherwise an empty list (so a test can prove the
+        filters were sent).  per_page is ignored on purpose: the client must
+        keep to its own --runs.
+  /api/v3/repos/OWNER/SCENARIO/actions/runs/RUN/jobs?per_page=N&page=K
+        {"total_count", "jobs": [...]}, pages of per_page (default 30, at
+        most 100), with GitHub's Link header (absolute URLs of this server,
+        in GitHub's order: rel="prev" (later pages), "next", "last", "first"
+        (later pages)).
+  /api/v3/repos/OWNER/SCENARIO/actions/jobs/JOB/logs
+        302 to /blobs/OWNER/SCENARIO/JOB?sig=..., which serves the log as
+        text/plain, every line timestamped like GitHub Actions logs.
+  OWNER is not looked at: tests put a case tag there, to count their own
+  requests in the log.  SCENARIO is a key of scenarios.json (basic,
+  ratelimit, stall, badids, badjobids, hostile, bench); unknown ones 404.
+  Every request under /api/v3 and /blobs also logs
+        auth: PATH <Authorization header, or "(none)">
+  --delay applies to every response, the 302 and the blob included.
 
 --tls CERT KEY serves HTTPS (the listening socket is wrapped by an
 ssl.SSLContext; the handshake runs in the connection's own thread, so a
@@ -38,6 +64,7 @@ client that never completes it cannot block the others).
 
 import argparse
 import http.server
+import json
 import os
 import re
 import signal
@@ -86,10 +113,220 @@ INVALID_BODY = (b'{"test_ok (__main__.TestInvalid)": ["1", '
                 b'"test_bad (__main__.TestInvalid)": ["2", '
                 b'"https://github.com/pytorch/pytorch/issues/2", ["linux"}\n')
 
-# Fake GitHub API routes, for a later task: a list of (compiled regex matched
-# against the path after /api/v3, function(handler, match, query)).  The
-# function answers with handler.send_body / handler.send_json.
-API_ROUTES = []
+# -- Fake GitHub ------------------------------------------------------------
+
+GH_FIXTURES = None          # {"scenarios": {...}, "frame": [lines]}, see load_github
+LOG_STAMP = "2026-08-21T19:26:%02d.%07dZ "
+HOSTILE_LONG = 1024 * 1024  # the over-long line of the hostile log
+STALL_PAD = 100000          # Content-Length the stalling log announces
+
+
+def load_github(folder):
+    global GH_FIXTURES
+    try:
+        with open(os.path.join(folder, "scenarios.json")) as f:
+            scen = json.load(f)["scenarios"]
+        with open(os.path.join(folder, "log-frame.txt")) as f:
+            frame = f.read().splitlines()
+    except OSError as e:
+        log("server: no GitHub fixtures in %s: %s" % (folder, e))
+        scen, frame = {}, ["@@FAILURES@@"]
+    GH_FIXTURES = {"scenarios": scen, "frame": frame}
+
+
+def gh_scenario(name):
+    return GH_FIXTURES["scenarios"].get(name) if GH_FIXTURES else None
+
+
+def gh_json_str(s):
+    return json.dumps(s)
+
+
+def gh_run_id_text(run):
+    return run.get("id_raw") or str(run["id"])
+
+
+def gh_jobs_of(run):
+    """The run's jobs: [(id_text, name, conclusion, special or None)]."""
+    special = {j["index"]: j for j in run.get("special", [])}
+    out = []
+    for i in range(run.get("jobs", 0)):
+        sp = special.get(i)
+        if sp is not None:
+            name = sp.get("name", "linux-jammy-py3.10-gcc11 / test (default, %d, 5, "
+                          "linux.4xlarge)" % (i % 5 + 1))
+            concl = sp.get("conclusion", "failure")
+            jid = sp.get("id_raw") or str(run["id"] * 1000 + i)
+        else:
+            # Ordinary jobs: builds, passed test shards, a skipped one.
+            if i % 4 == 0:
+                name, concl = "linux-jammy-py3.10-gcc11 / build", "success"
+            elif i % 7 == 0:
+                name, concl = "linux-docs / build-docs-python-false", "skipped"
+            else:
+                name = ("linux-jammy-py3.10-gcc11 / test (default, %d, 5, linux.2xlarge)"
+                        % (i % 5 + 1))
+                concl = "success"
+            jid = str(run["id"] * 1000 + i)
+        out.append((jid, name, concl, sp))
+    return out
+
+
+def gh_find_job(scen, job_id):
+    for run in scen.get("runs", []):
+        for jid, _name, _concl, sp in gh_jobs_of(run):
+            if jid == job_id:
+                return run, sp
+    return None, None
+
+
+def gh_stamp(lines):
+    """Timestamp every line like a GitHub Actions log (bytes in, bytes out);
+    the first line starts with a UTF-8 BOM, as downloaded job logs often do."""
+    out = []
+    for n, line in enumerate(lines):
+        if isinstance(line, str):
+            line = line.encode()
+        out.append(b"%s%s\n" % ((LOG_STAMP % (n // 100 % 60, n % 100 * 1000)).encode(), line))
+    if out:
+        out[0] = b"\xef\xbb\xbf" + out[0]
+    return b"".join(out)
+
+
+def gh_framed(failures):
+    lines = []
+    for line in GH_FIXTURES["frame"]:
+        if line == "@@FAILURES@@":
+            lines.extend(failures)
+        else:
+            lines.append(line)
+    return lines
+
+
+def gh_hostile_lines():
+    t = "profiler/test_profiler.py::TestProfiler::test_kineto_"
+    return [
+        "FAILED %s$(touch X) - command substitution" % t,
+        "FAILED %s`touch X` - backticks" % t,
+        "FAILED %ssemi;touch${IFS}X - semicolon, no space" % t,
+        "FAILED %sa;touch X - semicolon and a space" % t,
+        "FAILED %swith space - a space in the id" % t,
+        "FAILED %sglob* - star" % t,
+        "FAILED %sq?[ab] - question mark and bracket" % t,
+        "FAILED %squote'\"q - quotes" % t,
+        "FAILED %sdollar$HOME>out|pipe&amp - more metacharacters" % t,
+        "FAILED %sback\\slash - a backslash" % t,
+        b"FAILED " + t.encode() + b"nul\x00evil - a NUL byte",
+        "FAILED %stab\there - a tab" % t,
+        "FAILED [1.00s] %s%s - a 1 MB line" % (t, "A" * HOSTILE_LONG),
+        "FAIL: test_$(touch X) (__main__.TestProfiler)",
+        "FAILED profiler/test_profiler.py::TestProfiler::test_user_annotation - the legitimate one",
+    ]
+
+
+def api_runs(h, m, query):
+    scen = gh_scenario(m.group("scen"))
+    if scen is None:
+        return api_not_found(h)
+    err = scen.get("runs_error")
+    if err:
+        return h.send_json(err["status"], json.dumps(err["body"]), err.get("headers"))
+    branch = (query.get("branch") or [None])[0]
+    status = (query.get("status") or [None])[0]
+    runs = []
+    if branch is not None and status == "completed":
+        for n, run in enumerate(scen.get("runs", [])):
+            if run.get("head_branch", "main") != branch:
+                continue
+            # Nested objects after the run's own fields, with ids and
+            # names of their own, as GitHub sends them.
+            sha = "%040x" % (0xabc0 + n)
+            runs.append('{"id": %s, "name": "pull", "head_branch": %s, '
+                        '"head_sha": "%s", "status": "completed", '
+                        '"conclusion": "failure", "workflow_id": 1000, '
+                        '"created_at": "2026-08-21T%02d:00:00Z", "pull_requests": [], '
+                        '"head_commit": {"id": "%s", "message": "test: fix it"}, '
+                        '"repository": {"id": 65600975, "name": "pytorch", '
+                        '"owner": {"id": 21003710, "login": "pytorch"}}}'
+                        % (gh_run_id_text(run), gh_json_str(branch), sha, 23 - n, sha))
+    body = '{"total_count": %d, "workflow_runs": [%s]}' % (len(runs), ", ".join(runs))
+    return h.send_json(200, body)
+
+
+def api_jobs(h, m, query):
+    scen = gh_scenario(m.group("scen"))
+    run = None
+    for r in (scen or {}).get("runs", []):
+        if gh_run_id_text(r) == m.group("run"):
+            run = r
+    if run is None:
+        return api_not_found(h)
+    try:
+        per_page = min(max(int((query.get("per_page") or ["30"])[0]), 1), 100)
+        page = max(int((query.get("page") or ["1"])[0]), 1)
+    except ValueError:
+        return h.send_json(422, '{"message": "Validation Failed"}')
+    jobs = gh_jobs_of(run)
+    last = max((len(jobs) + per_page - 1) // per_page, 1)
+    items = []
+    for k, (jid, name, concl, _sp) in enumerate(jobs[(page - 1) * per_page:page * per_page]):
+        # Steps after the job's own fields: their names and conclusions must
+        # not be taken for the job's (the last step's name holds "test"; in
+        # every third job that step failed, as a continue-on-error step can).
+        steps = ('[{"name": "Set up job", "status": "completed", "conclusion": "success", '
+                 '"number": 1}, {"name": "Run the job", "status": "completed", '
+                 '"conclusion": %s, "number": 2}, {"name": "Upload test statistics", '
+                 '"status": "completed", "conclusion": "%s", "number": 3}]'
+                 % (gh_json_str(concl), "failure" if k % 3 == 0 else "success"))
+        items.append('{"id": %s, "run_id": %s, "workflow_name": "pull", "head_branch": "main", '
+                     '"name": %s, "status": "completed", "conclusion": %s, '
+                     '"started_at": "2026-08-21T19:00:00Z", "steps": %s, '
+                     '"labels": ["linux.2xlarge"], "runner_id": 424242, '
+                     '"runner_name": "i-0123456789abcdef0", "runner_group_id": 1}'
+                     % (jid, gh_run_id_text(run), gh_json_str(name), gh_json_str(concl), steps))
+    body = '{"total_count": %d, "jobs": [%s]}' % (len(jobs), ", ".join(items))
+    url = "%s/api/v3/repos/%s/%s/actions/runs/%s/jobs?per_page=%d&page=" % (
+        h.base_url(), m.group("owner"), m.group("scen"), m.group("run"), per_page)
+    # GitHub's order: prev, next, last, first.
+    links = []
+    if page > 1:
+        links.append('<%s%d>; rel="prev"' % (url, page - 1))
+    if page < last:
+        links.append('<%s%d>; rel="next"' % (url, page + 1))
+        links.append('<%s%d>; rel="last"' % (url, last))
+    if page > 1:
+        links.append('<%s%d>; rel="first"' % (url, 1))
+    headers = {"Link": ", ".join(links)} if links else None
+    return h.send_json(200, body, headers)
+
+
+def api_logs(h, m, _query):
+    scen = gh_scenario(m.group("scen"))
+    run, _sp = gh_find_job(scen or {}, m.group("job"))
+    if run is None:
+        return api_not_found(h)
+    to = "%s/blobs/%s/%s/%s?sig=fake%%2Bsignature&se=2026-08-21T20%%3A00%%3A00Z" % (
+        h.base_url(), m.group("owner"), m.group("scen"), m.group("job"))
+    return h.send_body(302, "", headers={"Location": to})
+
+
+def api_not_found(h):
+    return h.send_json(404, '{"message":"Not Found",'
+                       '"documentation_url":"https://docs.github.com/rest"}')
+
+
+# (compiled regex matched against the path after /api/v3,
+#  function(handler, match, query)); the function answers with
+#  handler.send_body / handler.send_json.
+_SEG = r"[^/]+"
+API_ROUTES = [
+    (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/actions/workflows/(?P<wf>%s)/runs"
+                % (_SEG, _SEG, _SEG)), api_runs),
+    (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/actions/runs/(?P<run>%s)/jobs"
+                % (_SEG, _SEG, _SEG)), api_jobs),
+    (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/actions/jobs/(?P<job>%s)/logs"
+                % (_SEG, _SEG, _SEG)), api_logs),
+]
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -152,8 +389,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.r_data(path[len("/data/"):])
         if path.startswith("/status/"):
             return self.r_status(path[len("/status/"):])
+        if path.startswith("/api/v3/") or path == "/api/v3" or path.startswith("/blobs/"):
+            log("auth: %s %s" % (self.path, self.headers.get("Authorization") or "(none)"))
         if path.startswith("/api/v3/") or path == "/api/v3":
             return self.r_api(path[len("/api/v3"):], query)
+        if path.startswith("/blobs/"):
+            return self.r_blob(path[len("/blobs/"):])
         fn = {
             "/stall": self.r_stall,
             "/stall-headers": self.r_stall_headers,
@@ -267,13 +508,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.send_body(302, "redirect to %s\n" % to,
                               headers={"Location": self.base_url() + to})
 
+    def r_blob(self, rest):
+        parts = rest.split("/")
+        if len(parts) != 3:
+            return self.send_body(404, "no such blob\n")
+        _owner, scen_name, job = parts
+        scen = gh_scenario(scen_name)
+        _run, sp = gh_find_job(scen or {}, job)
+        if _run is None:
+            return self.send_body(404, "no such blob\n")
+        kind = (sp or {}).get("log_kind")
+        if kind == "hostile":
+            return self.send_body(200, gh_stamp(gh_framed(gh_hostile_lines())))
+        if sp is None:
+            body = gh_stamp(gh_framed([]))
+        else:
+            body = gh_stamp(gh_framed(sp.get("log", [])))
+        if kind == "stall":
+            # Headers and the first part of the log (a complete FAILED line
+            # in it), then nothing, for far longer than any test waits.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body) + STALL_PAD))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            time.sleep(STALL_SECONDS)
+            self.close_connection = True
+            return None
+        return self.send_body(200, body)
+
     def r_api(self, subpath, query):
         for rx, fn in API_ROUTES:
             m = rx.fullmatch(subpath)
             if m:
                 return fn(self, m, query)
-        return self.send_json(404, '{"message":"Not Found",'
-                              '"documentation_url":"https://docs.github.com/rest"}')
+        return api_not_found(self)
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -295,7 +565,9 @@ def main():
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--root", default=os.path.join(here, "..", "..", "shared", "data"))
+    ap.add_argument("--github-fixtures", default=os.path.join(here, "fixtures", "github"))
     args = ap.parse_args()
+    load_github(args.github_fixtures)
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, lambda *_: os._exit(0))

@@ -200,6 +200,13 @@ static void test_pytest_timestamped(void)
 	CHECK_STR(rec("2026-08-21T19:26:39.123Z FAILED t.py::T::t"), "P:t.py::T::t");
 	CHECK_STR(rec("2026-08-21T19:26:39.123456789Z FAILED t.py::T::t"), "P:t.py::T::t");
 	CHECK_STR(rec("2026-08-21T19:26:39.1234567890Z FAILED t.py::T::t"), "-");
+	CHECK_STR(rec("2026-08-21T19:26:39.12345Z FAILED t.py::T::t"), "P:t.py::T::t");
+	CHECK_STR(rec("2026-08-21T19:26:39.123456Z FAIL: t (m.C)"), "U:t (m.C)");
+	CHECK_STR(rec("2026-08-21T19:26:39.1Z ERROR: t (m.C)"), "U:t (m.C)");
+	CHECK_STR(rec("2026-08-21T19:26:39.1Z xxxxZ FAILED t.py::T::t"), "-");
+	CHECK_STR(rec("2026-08-21T19:26:39.12x4567Z FAILED t.py::T::t"), "-");
+	CHECK_STR(rec("2026-08-21T19:26:39.123456xZ FAILED t.py::T::t"), "-");
+	CHECK_STR(rec("2026-08-21T19:26:39x1234567Z FAILED t.py::T::t"), "-");
 	CHECK_STR(rec("2026-08-21T19:26:39.Z FAILED t.py::T::t"), "-");
 	/* A broken timestamp is not skipped. */
 	CHECK_STR(rec("2026-08-21T19:26:3x.1234567Z FAILED t.py::T::t"), "-");
