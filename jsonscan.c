@@ -18,6 +18,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 enum state {
 	ST_START,       /* nothing read yet: a document must follow */
@@ -291,7 +294,25 @@ static enum js_type scan_string(struct js_scanner *s, struct js_token *t,
 	unsigned c;
 
 	for (;;) {
-		/* Most string bytes are plain ASCII: pass them 8 at a time. */
+		/* Most string bytes are plain ASCII: pass them 16 at a time
+		 * where the machine has SSE2 (every x86-64), else 8. */
+#if defined(__SSE2__)
+		while (len - i >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+			/* Signed compare: below 0x20 and at or above 0x80 at once. */
+			__m128i sp = _mm_or_si128(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+			unsigned m16 = (unsigned)_mm_movemask_epi8(sp);
+
+			if (m16) {
+				i += (size_t)__builtin_ctz(m16);
+				goto special;
+			}
+			i += 16;
+		}
+#endif
 		for (;;) {
 			uint64_t v, m;
 
@@ -308,6 +329,9 @@ static enum js_type scan_string(struct js_scanner *s, struct js_token *t,
 			}
 			i += 8;
 		}
+#if defined(__SSE2__)
+special:
+#endif
 		if (i >= len)
 			return fail(s, t, JS_E_TRUNCATED, len);
 		c = b[i];

@@ -31,6 +31,36 @@ add_rclass(struct scope *s, const struct tclass *tc, const char *dev)
 	buf_free(&b);
 }
 
+static int
+cmp_rclass(const void *a, const void *b)
+{
+	const struct rclass *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	return r ? r : strcmp(x->tc->file, y->tc->file);
+}
+
+/* The first runtime class whose name is not below the entry's class: those
+ * it is a prefix of follow it, in a row (the names are sorted). */
+static size_t
+first_candidate(const struct scope *s, const char *cls, size_t n)
+{
+	size_t lo = 0, hi = s->nrc;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct rclass *r = &s->rc[mid];
+		size_t m = r->len < n ? r->len : n;
+		int c = memcmp(r->name, cls, m);
+
+		if (c < 0 || (c == 0 && r->len < n))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void
 scope_init(struct scope *s, const struct testtree *tree,
     const struct strlist *collected, const struct strlist *devices, const char *filter)
@@ -53,6 +83,10 @@ scope_init(struct scope *s, const struct testtree *tree,
 			if (tclass_has_device(tc, all_devices[d]))
 				add_rclass(s, tc, all_devices[d]);
 	}
+	/* Sorted, so that the classes an entry's class is a prefix of are
+	 * found by a binary search: lists are large, trees are not small. */
+	if (s->nrc > 1)
+		qsort(s->rc, s->nrc, sizeof *s->rc, cmp_rclass);
 }
 
 /* Split "path::Class::method" (method may be absent, or hold "::"). */
@@ -117,9 +151,9 @@ scope_has(const struct scope *s, const struct testkey *k)
 		return found;
 	}
 	if (s->tree) {
-		for (size_t i = 0; i < s->nrc; i++)
-			if (class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len) &&
-			    module_matches_path(k->module, k->module_len, s->rc[i].tc->file))
+		for (size_t i = first_candidate(s, k->cls, k->cls_len);
+		    i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len); i++)
+			if (module_matches_path(k->module, k->module_len, s->rc[i].tc->file))
 				return 1;
 		return 0;
 	}
@@ -231,11 +265,11 @@ scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, s
 		return added;
 	}
 	if (s->tree) {
-		for (size_t i = 0; i < s->nrc; i++) {
+		for (size_t i = first_candidate(s, k->cls, k->cls_len);
+		    i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len); i++) {
 			const struct rclass *r = &s->rc[i];
 
-			if (!class_matches(k->cls, k->cls_len, r->name, r->len) ||
-			    !module_matches_path(k->module, k->module_len, r->tc->file))
+			if (!module_matches_path(k->module, k->module_len, r->tc->file))
 				continue;
 			classes++;
 			if (!r->in_run) {
