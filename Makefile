@@ -136,8 +136,16 @@ check-asan:
 	trap 'rm -rf "$$d"' EXIT; \
 	$(MAKE) --no-print-directory OUT="$$d" XCFLAGS="$(SAN_CFLAGS)" XLDFLAGS="$(SAN_LDFLAGS)" out-build || exit 1; \
 	echo "check-asan: running the suite on the ASan/UBSan build in $$d"; \
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-	EXCLUSIONS="$$d/exclusions" bash test/run $(UNIT_BINS:%=$$d/%)
+	mkdir -p "$$d/logs"; \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path="$$d/logs/ubsan" \
+	ASAN_OPTIONS=detect_leaks=1:log_path="$$d/logs/asan" \
+	EXCLUSIONS="$$d/exclusions" bash test/run $(UNIT_BINS:%=$$d/%); rc=$$?; \
+	if ls "$$d"/logs/* >/dev/null 2>&1; then \
+		for f in "$$d"/logs/*; do echo "=== $$f"; cat "$$f"; done; \
+		echo "check-asan: sanitizer reports in $$(ls "$$d/logs" | wc -l) runs"; exit 1; \
+	fi; \
+	echo "check-asan: no sanitizer report"; \
+	exit $$rc
 
 # Every run of the binary and of each unit test goes through a wrapper that
 # runs it under valgrind, logging to a file per process; any error or

@@ -169,14 +169,30 @@ static size_t tag_len(const unsigned char *s, size_t n)
 	return i + 3;
 }
 
-/* Where the first " - " starts, or n. */
+/* Where the first " - " starts, or n.  One inside the parameters of a
+ * node id ("t.py::f[a - b]") is part of the id: cutting there would leave a
+ * shorter prefix, which --deselect would match more widely. */
 static size_t message_sep(const unsigned char *s, size_t n)
 {
 	const unsigned char *p = s, *end = s + n, *q;
+	const unsigned char *open = memchr(s, '[', n);
+	const unsigned char *close = open ? memchr(open, ']', (size_t)(end - open)) : NULL;
 
 	while (end - p >= 3 && (q = memchr(p, ' ', (size_t)(end - p - 2))) != NULL) {
-		if (q[1] == '-' && q[2] == ' ')
-			return (size_t)(q - s);
+		if (q[1] == '-' && q[2] == ' ') {
+			if (!open || q < open)
+				return (size_t)(q - s);
+			if (!close)
+				return n;
+			if (q > close) {
+				/* Later brackets are looked at afresh. */
+				open = memchr(close, '[', (size_t)(end - close));
+				close = open ? memchr(open, ']', (size_t)(end - open)) : NULL;
+				continue;
+			}
+			p = close;
+			continue;
+		}
 		p = q + 1;
 	}
 	return n;
@@ -240,10 +256,11 @@ static enum logscan_kind unittest_id(const unsigned char *s, size_t n, char *scr
 		return LOGSCAN_NONE;
 	if (parts >= 3 && (size_t)(suite + suite_len - last - 1) == name_len
 	    && memcmp(last + 1, s, name_len) == 0) {
-		/* "test_x (module.Class.test_x)" -> "test_x (module.Class)" */
+		/* "test_x (module.Class.test_x)" -> "test_x (module.Class)";
+		 * s may already be in scratch (colours taken out). */
 		size_t keep = (size_t)(last - s);
 
-		memcpy(scratch, s, keep);
+		memmove(scratch, s, keep);
 		scratch[keep] = ')';
 		*id = scratch;
 		*idn = keep + 1;
@@ -274,6 +291,29 @@ static enum logscan_kind after_stamp(const unsigned char *s, size_t n, char *scr
 	return LOGSCAN_NONE;
 }
 
+/* pytest --color=yes: "\x1b[31mFAILED\x1b[0m t.py::x - ..." is the same
+ * line once its SGR sequences (ESC [ digits and ; m) are taken out. */
+static enum logscan_kind after_colours(const unsigned char *s, size_t n, char *scratch,
+    const char **id, size_t *idn)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		if (s[i] == 0x1b && i + 1 < n && s[i + 1] == '[') {
+			size_t j = i + 2;
+
+			while (j < n && ((s[j] >= '0' && s[j] <= '9') || s[j] == ';'))
+				j++;
+			if (j < n && s[j] == 'm') {
+				i = j + 1;
+				continue;
+			}
+		}
+		scratch[o++] = (char)s[i++];
+	}
+	return after_stamp((const unsigned char *)scratch, o, scratch, id, idn);
+}
+
 static inline enum logscan_kind recognise(const char *line, size_t n, char *scratch,
     const char **id, size_t *idn)
 {
@@ -281,13 +321,18 @@ static inline enum logscan_kind recognise(const char *line, size_t n, char *scra
 	size_t w;
 
 	if (n >= 21 && s[10] == 'T' && (w = stamp_end(s, n)) != 0) {
-		if (w < n && (s[w] == 'F' || s[w] == 'E')) {
+		if (w < n && s[w] == 0x1b) {
+			if (stamp_shape(s, w))
+				return after_colours(s + w, n - w, scratch, id, idn);
+		} else if (w < n && (s[w] == 'F' || s[w] == 'E')) {
 			if (stamp_shape(s, w))
 				return after_stamp(s + w, n - w, scratch, id, idn);
 		} else if (IS_DIGIT(s[0])) {
 			return LOGSCAN_NONE;   /* the usual log line */
 		}
 	}
+	if (n > 0 && s[0] == 0x1b)
+		return after_colours(s, n, scratch, id, idn);
 	if (n == 0 || (s[0] != 'F' && s[0] != 'E'))
 		return LOGSCAN_NONE;
 	return after_stamp(s, n, scratch, id, idn);

@@ -31,7 +31,9 @@ enum logscan_kind {
 	LOGSCAN_UNITTEST     /* id is "test_x (module.Class)", the disabled-list key shape */
 };
 
-/* Called for every failed test found; id is not NUL-terminated. */
+/* Called for every failed test found; id is not NUL-terminated and is valid
+ * only during the call.  pytest's colours (--color=yes) are taken out first;
+ * a " - " inside a node id's [parameters] does not end it. */
 typedef void (*logscan_fn)(void *arg, enum logscan_kind kind, const char *id, size_t n);
 
 struct logscan {

@@ -338,6 +338,26 @@ static void test_non_matches(void)
 
 /* ---- hostile names: reported verbatim when they have the shape ---- */
 
+static void test_colours_and_params(void)
+{
+	/* pytest --color=yes */
+	CHECK_STR(rec(TS "\x1b[31mFAILED\x1b[0m profiler/test_profiler.py::TestProfiler::test_kineto\x1b[31m - AssertionError\x1b[0m"),
+	    "P:profiler/test_profiler.py::TestProfiler::test_kineto");
+	CHECK_STR(rec("\x1b[1m\x1b[31mERROR\x1b[0m t.py::C::test_a"), "P:t.py::C::test_a");
+	CHECK_STR(rec(TS "\x1b[31mFAIL: test_x (__main__.TestProfiler.test_x)\x1b[0m"),
+	    "U:test_x (__main__.TestProfiler)");
+	/* An escape that is not a colour stays, and the id is then refused. */
+	CHECK_STR(rec("\x1b[2JFAILED t.py::C::test_a"), "-");
+	CHECK_STR(rec(TS "\x1b[32mPASSED\x1b[0m t.py::C::test_a"), "-");
+	/* " - " inside the parameters is part of the id. */
+	CHECK_STR(rec("FAILED t.py::f[a - b] - ValueError: x - y"), "P:t.py::f[a - b]");
+	CHECK_STR(rec("FAILED t.py::f[a - b]"), "P:t.py::f[a - b]");
+	CHECK_STR(rec("FAILED t.py::f[a] - x [y - z]"), "P:t.py::f[a]");
+	CHECK_STR(rec("FAILED t.py::f - [a - b]"), "P:t.py::f");
+	CHECK_STR(rec("FAILED t.py::f[a][b - c] - m"), "P:t.py::f[a][b - c]");
+	CHECK_STR(rec("FAILED t.py::f[a - b - m"), "P:t.py::f[a - b - m");
+}
+
 static void test_hostile_reported(void)
 {
 	CHECK_STR(rec("FAILED t.py::T::test[$(touch X)] - m"), "P:t.py::T::test[$(touch X)]");
@@ -653,6 +673,7 @@ int main(void)
 	RUN(test_unittest_forms);
 	RUN(test_unittest_non_matches);
 	RUN(test_non_matches);
+	RUN(test_colours_and_params);
 	RUN(test_hostile_reported);
 	RUN(test_hostile_rejected);
 	RUN(test_stream_sample);
