@@ -53,7 +53,7 @@ row() { # row LABEL SECONDS KB RC
 
 printf '%-34s %9s %9s %9s %6s\n' "reading the list (best of $RUNS)" "wall s" "MB/s" "peak MB" "status"
 measure --runs "$RUNS" --stderr "$TMP/ours.err" -- \
-	"$EXCL" --disabled-file "$BIG" --max-bytes 1G --root test/sample --fallback never -o "$TMP/ours.out"
+	"$EXCL" --no-trunk --disabled-file "$BIG" --max-bytes 1G --root test/sample --fallback never -o "$TMP/ours.out"
 row "exclusions" "$M_S" "$M_KB" "$M_RC"
 ours_s=$M_S ours_kb=$M_KB
 measure --runs "$RUNS" -- "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$BIG"
@@ -82,7 +82,7 @@ printf '  printed: %s deselect word(s) (the fallback)\n' "$(tr ' ' '\n' <"$TMP/n
 # For information: real curl, connection refused on loopback.
 port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 measure --runs 3 --time-limit 60 -- \
-	"$EXCL" --disabled-url "http://127.0.0.1:$port/disabled-tests-condensed.json" --root "$EMPTY" --timeout 20
+	"$EXCL" --no-trunk --disabled-url "http://127.0.0.1:$port/disabled-tests-condensed.json" --root "$EMPTY" --timeout 20
 awk -v s="$M_S" -v kb="$M_KB" -v rc="$M_RC" 'BEGIN {
 	printf "curl to a refused port on 127.0.0.1, best of 3: %.2f ms, peak %.1f MB, status %s\n", s * 1000, kb * 1024 / 1e6, rc }'
 
