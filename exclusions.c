@@ -369,7 +369,7 @@ parse_args(struct config *c, int argc, char **argv)
 struct run {
 	const struct config *cfg;
 	struct scope scope;
-	struct strlist unknown_platforms;  /* "name\tcount" is overkill: names, repeated */
+	struct strlist unknown_platforms;  /* one name per entry; told once each */
 	long in_scope, other_platforms;
 };
 
@@ -534,13 +534,13 @@ source_disabled(struct run *r, struct fetch *f, struct entries *ents, struct exc
 			continue;
 		}
 		for (size_t j = 0; j < ids.n; j++) {
-			struct excl *x = excl_push(v, n, cap);
+			struct excl *x;
 
 			if (!text_is_clean(ids.v[j])) {
 				logmsg(LOG_WARN, "disabled list: %s: node id with control characters left out", e->key);
-				(*n)--;
 				continue;
 			}
+			x = excl_push(v, n, cap);
 			x->node_id = xstrdup(ids.v[j]);
 			x->cls = xstrndup(e->k.cls, e->k.cls_len);
 			x->name = xstrndup(e->k.name, e->k.name_len);
@@ -554,8 +554,9 @@ source_disabled(struct run *r, struct fetch *f, struct entries *ents, struct exc
 	if (unmapped > WARN_UNMAPPED && log_level < LOG_DEBUG)
 		logmsg(LOG_WARN, "disabled list: %zu more in-scope entries without a node id (-v lists them)",
 		    unmapped - WARN_UNMAPPED);
-	logmsg(LOG_INFO, "disabled list: %ld entries, %ld about tests of this run, %ld for other platforms; %zu node ids (%.0f ms)",
-	    seen, r->in_scope, r->other_platforms, added, (now_seconds() - t0) * 1000);
+	logmsg(LOG_INFO, "disabled list: %ld entries, %ld about tests of this run, %ld for other platforms; %zu node ids; %s in %.0f ms",
+	    seen, r->in_scope, r->other_platforms, added, c->disabled_file ? "read" : "1 call",
+	    (now_seconds() - t0) * 1000);
 	buf_free(&why);
 	return (long)added;
 }
