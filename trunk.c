@@ -185,8 +185,8 @@ each_object(struct sched *s, struct task *t, const char *p, size_t n, const char
 				if (ty == JS_ARRAY_END)
 					break;
 				if (ty != JS_OBJECT) {
-					if (js_skip(&sc, &tk) < 0)
-						continue;
+					/* not an object: passed over (an error shows next) */
+					js_skip(&sc, &tk);
 					continue;
 				}
 				memset(&o, 0, sizeof o);
@@ -430,7 +430,7 @@ trunk_collect(const struct trunk_opts *o, struct trunk_result *res)
 	add_task(&s, TK_RUNS, NULL, NULL, buf_str(&path));
 	buf_free(&path);
 	for (;;) {
-		size_t nrun = 0, pending = 0;
+		size_t nrun = 0;
 
 		running = xrealloc(running, (s.n + 2) * sizeof *running);
 		for (size_t i = 0; i < s.n; i++) {
@@ -440,8 +440,6 @@ trunk_collect(const struct trunk_opts *o, struct trunk_result *res)
 				start_task(&s, t);
 			if (t->started && !t->done)
 				running[nrun++] = &t->call.c;
-			else if (!t->started)
-				pending++;
 		}
 		if (nrun == 0)
 			break;
@@ -454,7 +452,6 @@ trunk_collect(const struct trunk_opts *o, struct trunk_result *res)
 			if (t->started && !t->done && t->call.c.reaped)
 				finish_task(&s, t);
 		}
-		(void)pending;
 	}
 	for (size_t i = 0; i < s.n; i++) {
 		struct task *t = s.t[i];
