@@ -187,8 +187,10 @@ disabled_parse(const char *doc, size_t len, const char *source,
 		if (reason && !*reason)
 			goto scan_error;
 
-		if (!reason && key_parse(v.key, v.key_len, &v.k, &kwhy) < 0)
-			reason = kwhy;
+		/* Only the shape here: the characters of the names are checked
+		 * for the entries that are kept (most are about other tests). */
+		if (!reason && key_split(v.key, v.key_len, &v.k) < 0)
+			reason = "key is not of the form \"test_name (module.Class)\"";
 		if (reason) {
 			if (++bad <= WARN_MALFORMED)
 				logmsg(LOG_WARN, "%s: skipped malformed entry \"%s\": %s",
@@ -199,11 +201,13 @@ disabled_parse(const char *doc, size_t len, const char *source,
 		if (keep && keep(arg, &v, &plat)) {
 			struct entry *e;
 
-			if (has_space_or_ctrl(v.url, v.url_len)) {
+			reason = key_parse(v.key, v.key_len, &v.k, &kwhy) < 0 ? kwhy :
+			    has_space_or_ctrl(v.url, v.url_len) ?
+			    "issue URL holds white space or control characters" : NULL;
+			if (reason) {
 				if (++bad <= WARN_MALFORMED)
 					logmsg(LOG_WARN, "%s: skipped malformed entry \"%s\": %s",
-					    source, shown(v.key, v.key_len, 0),
-					    "issue URL holds white space or control characters");
+					    source, shown(v.key, v.key_len, 0), reason);
 				continue;
 			}
 			if (out->n == out->cap) {

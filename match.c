@@ -175,6 +175,30 @@ key_parse(const char *key, size_t len, struct testkey *k, const char **why)
 	return 0;
 }
 
+int
+key_split(const char *key, size_t len, struct testkey *k)
+{
+	const char *sp = memchr(key, ' ', len), *suite, *end, *d;
+
+	if (!sp || sp == key)
+		return -1;
+	suite = sp + 1;
+	end = key + len;
+	if (end - suite < 3 || suite[0] != '(' || end[-1] != ')')
+		return -1;
+	suite++;
+	end--;
+	for (d = end; d > suite && d[-1] != '.'; d--)
+		;
+	k->name = key;
+	k->name_len = (size_t)(sp - key);
+	k->module = suite;
+	k->module_len = d > suite ? (size_t)(d - 1 - suite) : 0;
+	k->cls = d;
+	k->cls_len = (size_t)(end - d);
+	return 0;
+}
+
 size_t
 name_sanitized_len(const char *m, size_t n)
 {

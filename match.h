@@ -18,6 +18,12 @@ struct testkey {
 /* Parse a key.  Returns 0, or -1 with *why set to a static reason. */
 int key_parse(const char *key, size_t len, struct testkey *k, const char **why);
 
+/* Only the shape "<name> (<suite>)", split as key_parse would split a valid
+ * key, without checking the characters: enough to decide whether an entry
+ * is about this run's tests at all, at a fraction of the cost.  Entries that
+ * are go through key_parse before they are used. */
+int key_split(const char *key, size_t len, struct testkey *k);
+
 int is_dtype(const char *s, size_t n);
 int is_device(const char *s, size_t n);
 
