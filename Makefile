@@ -42,7 +42,11 @@ clean:
 #
 #   make fuzz [FUZZ_SECONDS=60]   every fuzz/fuzz_*.c, each FUZZ_SECONDS on its
 #                                 corpus fuzz/corpus/<name>/ (new inputs go to a
-#                                 temporary directory, crashes to fuzz/bin/artifacts/)
+#                                 temporary directory, crashes to fuzz/bin/artifacts/;
+#                                 FUZZ_NAMES=key picks targets, FUZZ_ARGS=... adds
+#                                 libFuzzer flags).  Keep each crasher, once its bug
+#                                 is fixed, in fuzz/regress/<name>/: test/t_robust.sh
+#                                 runs them all in make check.
 #   make fuzz-drivers             the targets without libFuzzer (fuzz/driver.c),
 #                                 for the regression run in test/t_robust.sh
 #   make check-asan               the whole suite built with ASan and UBSan
@@ -129,7 +133,7 @@ SAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 SAN_LDFLAGS = -fsanitize=address,undefined
 # valgrind 3.19 cannot read gcc 12's default DWARF 5.
 VG_CFLAGS  = -O1 -g -gdwarf-4
-VALGRIND   = valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
+VALGRIND_OPTS = --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite
 
 check-asan:
 	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/exclusions-asan.XXXXXX") || exit 1; \
@@ -148,18 +152,19 @@ check-asan:
 	exit $$rc
 
 # Every run of the binary and of each unit test goes through a wrapper that
-# runs it under valgrind, logging to a file per process; any error or
-# definite leak is a failure (status 99, and the logs are checked at the end).
+# runs it under valgrind (by absolute path: some tests narrow PATH), logging
+# to a file per process; any error or definite leak is a failure (status 99,
+# and the logs are checked at the end).
 check-valgrind:
-	@command -v valgrind >/dev/null || { echo "check-valgrind: valgrind is not installed"; exit 1; }; \
+	@vg=$$(command -v valgrind) || { echo "check-valgrind: valgrind is not installed"; exit 1; }; \
 	d=$$(mktemp -d "$${TMPDIR:-/tmp}/exclusions-valgrind.XXXXXX") || exit 1; \
 	trap 'rm -rf "$$d"' EXIT; \
 	$(MAKE) --no-print-directory OUT="$$d" XCFLAGS="$(VG_CFLAGS)" XLDFLAGS= out-build || exit 1; \
 	mkdir -p "$$d/vg" "$$d/logs"; \
 	for b in exclusions $(UNIT_BINS); do \
 		w="$$d/vg/$$(basename "$$b")"; \
-		printf '#!/bin/sh\nexec %s --log-file=%s/logs/%s.%%p -- %s "$$@"\n' \
-			"$(VALGRIND)" "$$d" "$$(basename "$$b")" "$$d/$$b" >"$$w"; \
+		printf '#!/bin/sh\nexec %s %s --log-file=%s/logs/%s.%%p -- %s "$$@"\n' \
+			"$$vg" "$(VALGRIND_OPTS)" "$$d" "$$(basename "$$b")" "$$d/$$b" >"$$w"; \
 		chmod +x "$$w"; \
 	done; \
 	echo "check-valgrind: running the suite under valgrind ($$d)"; \
@@ -170,7 +175,9 @@ check-valgrind:
 		for f in $$bad; do echo "=== $$f"; cat "$$f"; done; \
 		echo "check-valgrind: errors in $$(echo "$$bad" | wc -l) of $$runs runs"; exit 1; \
 	fi; \
-	echo "check-valgrind: $$runs runs under valgrind, no errors, nothing definitely lost"; \
+	clean=$$(grep -l 'ERROR SUMMARY: 0 errors' "$$d"/logs/* 2>/dev/null | wc -l); \
+	[ "$$clean" -gt 0 ] || { echo "check-valgrind: no run reached valgrind's summary"; exit 1; }; \
+	echo "check-valgrind: $$runs runs under valgrind ($$clean ran to the end), no errors, nothing definitely lost"; \
 	exit $$rc
 
 BINDIR ?= $(PREFIX)/bin

@@ -152,7 +152,8 @@ skip:
 
 long
 disabled_parse(const char *doc, size_t len, const char *source,
-    entry_keep_fn keep, void *arg, struct entries *out, struct buf *why)
+    entry_wanted_fn wanted, entry_keep_fn keep, void *arg, struct entries *out,
+    struct buf *why)
 {
 	struct js_scanner sc;
 	struct js_token t;
@@ -197,19 +198,21 @@ disabled_parse(const char *doc, size_t len, const char *source,
 				    source, shown(v.key, v.key_len, 0), reason);
 			continue;
 		}
+		if (wanted && !wanted(arg, &v.k))
+			continue;
+		reason = key_parse(v.key, v.key_len, &v.k, &kwhy) < 0 ? kwhy :
+		    has_space_or_ctrl(v.url, v.url_len) ?
+		    "issue URL holds white space or control characters" : NULL;
+		if (reason) {
+			if (++bad <= WARN_MALFORMED)
+				logmsg(LOG_WARN, "%s: skipped malformed entry \"%s\": %s",
+				    source, shown(v.key, v.key_len, 0), reason);
+			continue;
+		}
 		plat.len = 0;
 		if (keep && keep(arg, &v, &plat)) {
 			struct entry *e;
 
-			reason = key_parse(v.key, v.key_len, &v.k, &kwhy) < 0 ? kwhy :
-			    has_space_or_ctrl(v.url, v.url_len) ?
-			    "issue URL holds white space or control characters" : NULL;
-			if (reason) {
-				if (++bad <= WARN_MALFORMED)
-					logmsg(LOG_WARN, "%s: skipped malformed entry \"%s\": %s",
-					    source, shown(v.key, v.key_len, 0), reason);
-				continue;
-			}
 			if (out->n == out->cap) {
 				out->cap = out->cap ? out->cap * 2 : 16;
 				out->v = xrealloc(out->v, out->cap * sizeof *out->v);

@@ -42,15 +42,24 @@ struct entries {
 	size_t n, cap;
 };
 
-/* Return non-zero to keep the entry; platforms_kept is the comma-separated
- * list the callback decided to record (may be NULL for "as listed"). */
+/* Two questions for each entry, in this order:
+ *
+ * wanted: is it about a test of this run at all?  Asked of every entry
+ *   whose JSON and shape are right, with e->k only split (key_split), so
+ *   it must look at e->k alone, and cheaply: lists are large.  NULL: yes.
+ * keep: asked of the wanted entries once they are fully checked (names,
+ *   URL); non-zero keeps it.  platforms_kept is what to record of its
+ *   platforms, comma-separated. */
+typedef int (*entry_wanted_fn)(void *arg, const struct testkey *k);
 typedef int (*entry_keep_fn)(void *arg, const struct entry_view *e, struct buf *platforms_kept);
 
 /* Parse a list.  Malformed entries are skipped with a warning naming them
  * (the first few, then a count); returns the number of entries seen, or -1
- * when the document itself is not a valid list (why says where and why). */
+ * when the document itself is not a valid list (why says where and why).
+ * An entry that is not wanted is checked as JSON and for its shape only. */
 long disabled_parse(const char *doc, size_t len, const char *source,
-    entry_keep_fn keep, void *arg, struct entries *out, struct buf *why);
+    entry_wanted_fn wanted, entry_keep_fn keep, void *arg, struct entries *out,
+    struct buf *why);
 
 void entries_free(struct entries *l);
 

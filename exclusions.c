@@ -374,13 +374,19 @@ struct run {
 };
 
 static int
+want_entry(void *arg, const struct testkey *k)
+{
+	struct run *r = arg;
+
+	return scope_has(&r->scope, k);
+}
+
+static int
 keep_entry(void *arg, const struct entry_view *v, struct buf *plat)
 {
 	struct run *r = arg;
 	unsigned mask = 0;
 
-	if (!scope_has(&r->scope, &v->k))
-		return 0;
 	r->in_scope++;
 	for (size_t i = 0; i < v->nplatforms; i++) {
 		unsigned bit = platform_bit(v->platforms[i], v->platform_lens[i]);
@@ -458,13 +464,13 @@ parse_guarded(const struct blob *doc, struct run *r, struct entries *ents, struc
 	long seen;
 
 	if (!doc->map)
-		return disabled_parse(doc->p, doc->len, "disabled list", keep_entry, r, ents, why);
+		return disabled_parse(doc->p, doc->len, "disabled list", want_entry, keep_entry, r, ents, why);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigbus;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, &old);
 	if (sigsetjmp(bus_jump, 1) == 0) {
-		seen = disabled_parse(doc->p, doc->len, "disabled list", keep_entry, r, ents, why);
+		seen = disabled_parse(doc->p, doc->len, "disabled list", want_entry, keep_entry, r, ents, why);
 	} else {
 		why->len = 0;
 		buf_printf(why, "the file shrank while it was being read");

@@ -111,8 +111,28 @@ static inline size_t first_special(uint64_t m, const unsigned char *p)
 #endif
 }
 
+/*
+ * Pretty-printed documents put a newline and a run of indenting spaces
+ * before most tokens: that run is measured eight bytes at a time.  Anything
+ * else goes byte by byte; no white space at all returns at once.
+ */
 static inline size_t skip_ws(const unsigned char *b, size_t pos, size_t len)
 {
+	if (pos < len && b[pos] > ' ')
+		return pos;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (len - pos >= 9 && b[pos] == '\n') {
+		uint64_t v;
+
+		memcpy(&v, b + pos + 1, 8);
+		v ^= ONES * ' ';
+		if (v) {
+			pos += 1 + ((size_t)__builtin_ctzll(v) >> 3);
+			if (b[pos] > ' ')
+				return pos;
+		}
+	}
+#endif
 	while (pos < len && (cls[b[pos]] & C_WS))
 		pos++;
 	return pos;

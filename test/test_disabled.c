@@ -26,7 +26,7 @@ parse(const char *doc, struct entries *out, struct buf *why)
 
 	entries_free(out);
 	why->len = 0;
-	return disabled_parse(doc, strlen(doc), "test", keep_all, &calls, out, why);
+	return disabled_parse(doc, strlen(doc), "test", NULL, keep_all, &calls, out, why);
 }
 
 static void
@@ -131,8 +131,39 @@ callback_decides(void)
 	struct buf why = { 0 };
 	int calls = 0;
 
-	CHECK(disabled_parse(doc, strlen(doc), "t", keep_none, &calls, &e, &why) == 2);
+	CHECK(disabled_parse(doc, strlen(doc), "t", NULL, keep_none, &calls, &e, &why) == 2);
 	CHECK(calls == 2 && e.n == 0);
+	entries_free(&e);
+	buf_free(&why);
+}
+
+/* Not wanted: checked as JSON and for shape only, never warned about for
+ * its names, never shown to keep(). */
+static int
+want_a(void *arg, const struct testkey *k)
+{
+	(void)arg;
+	return k->cls_len >= 1 && k->cls[0] == 'A';
+}
+
+static void
+wanted_before_checked(void)
+{
+	const char *doc = "{"
+	    "\"t (m.A)\": [\"1\", \"https://x/1\", []],"
+	    "\"t (m.B$)\": [\"2\", \"https://x/2\", []],"
+	    "\"t (m.A$)\": [\"3\", \"https://x/3\", []],"
+	    "\"u (m.A)\": [\"4\", \"https://x/a b\", []],"
+	    "\"no shape\": [\"5\", \"https://x/5\", []]"
+	    "}";
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+	int calls = 0;
+
+	CHECK(disabled_parse(doc, strlen(doc), "t", want_a, keep_all, &calls, &e, &why) == 5);
+	/* "m.B$" is not wanted: no check of its names; "m.A$" and the URL
+	 * with a space are wanted, checked, and skipped; keep() sees one. */
+	CHECK(calls == 1 && e.n == 1);
 	entries_free(&e);
 	buf_free(&why);
 }
@@ -147,7 +178,7 @@ not_nul_terminated(void)
 	int calls = 0;
 
 	memcpy(p, doc, sizeof doc - 1);
-	CHECK(disabled_parse(p, sizeof doc - 1, "t", keep_all, &calls, &e, &why) == 1);
+	CHECK(disabled_parse(p, sizeof doc - 1, "t", NULL, keep_all, &calls, &e, &why) == 1);
 	CHECK(e.n == 1);
 	/* Every proper prefix, in a buffer of exactly its size, is an
 	 * incomplete document: an error, never a read past its end. */
@@ -156,7 +187,7 @@ not_nul_terminated(void)
 
 		memcpy(q, doc, n);
 		entries_free(&e);
-		CHECK(disabled_parse(q, n, "t", keep_all, &calls, &e, &why) == -1);
+		CHECK(disabled_parse(q, n, "t", NULL, keep_all, &calls, &e, &why) == -1);
 		free(q);
 	}
 	free(p);
@@ -172,6 +203,7 @@ main(void)
 	RUN(malformed_entries_skipped);
 	RUN(malformed_document_fails);
 	RUN(callback_decides);
+	RUN(wanted_before_checked);
 	RUN(not_nul_terminated);
 	return 0;
 }
