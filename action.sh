@@ -6,8 +6,9 @@
 # shell: INPUT_PLATFORM, INPUT_ROOT, INPUT_TESTS_DIR (white-space separated,
 # one --tests-dir each), INPUT_DISABLED_URL, INPUT_FALLBACK, INPUT_FORMAT,
 # INPUT_EXTRA_ARGS (split at white space into separate arguments; no quotes,
-# globs or expansions are interpreted).  Empty inputs are left out, so that
-# exclusions' own defaults apply.
+# globs or expansions are interpreted), INPUT_GITHUB_TOKEN (exported as
+# GH_TOKEN for gh and GITHUB_TOKEN for the curl path: environment, never
+# argv).  Empty inputs are left out, so that exclusions' own defaults apply.
 #
 # Outputs:
 #   args   the printed result (the one line of --deselect words, or the
@@ -23,6 +24,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bin=${EXCLUSIONS_BIN:-$here/exclusions}
+
+if [ -n "${INPUT_GITHUB_TOKEN:-}" ]; then
+	export GH_TOKEN="$INPUT_GITHUB_TOKEN" GITHUB_TOKEN="$INPUT_GITHUB_TOKEN"
+fi
 
 args=()
 [ -n "${INPUT_PLATFORM:-}" ] && args+=(--platform "$INPUT_PLATFORM")

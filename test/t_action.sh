@@ -37,7 +37,7 @@ run_action() {
 	(
 		cd "$RUN" || exit 1
 		env -u INPUT_PLATFORM -u INPUT_ROOT -u INPUT_TESTS_DIR -u INPUT_DISABLED_URL \
-			-u INPUT_FALLBACK -u INPUT_FORMAT -u INPUT_EXTRA_ARGS \
+			-u INPUT_FALLBACK -u INPUT_FORMAT -u INPUT_EXTRA_ARGS -u INPUT_GITHUB_TOKEN \
 			GITHUB_OUTPUT="$WORK/$tag.output" RUNNER_TEMP="$WORK" \
 			EXCLUSIONS_BIN="$EXCLUSIONS" "$@" \
 			bash "$ACTION_SH" </dev/null >"$WORK/$tag.out" 2>"$WORK/$tag.err"
@@ -151,12 +151,29 @@ run_action hostile2 INPUT_ROOT="$SAMPLE" \
 expect_eq "action: --format= in extra-args is counted by its form" "$direct_ids" \
 	"$(output "$WORK/hostile2.output" count)"
 
+# The token input reaches the binary as GH_TOKEN and GITHUB_TOKEN in its
+# environment, never among its arguments.
+cat >"$WORK/fakebin" <<'FAKE'
+#!/bin/sh
+printf 'env=%s,%s\nargs=%s\n' "${GH_TOKEN:-}" "${GITHUB_TOKEN:-}" "$*" >"$FAKE_OUT"
+printf '\n'
+FAKE
+chmod +x "$WORK/fakebin"
+FAKE_OUT=$WORK/fake.txt run_action token EXCLUSIONS_BIN="$WORK/fakebin" FAKE_OUT="$WORK/fake.txt" \
+	INPUT_GITHUB_TOKEN=tok-123 INPUT_PLATFORM=linux
+if grep -qx 'env=tok-123,tok-123' "$WORK/fake.txt" && ! grep -q 'tok-123' <(grep '^args=' "$WORK/fake.txt"); then
+	pass "action: the token goes to the environment, not to argv"
+else
+	fail "action: the token goes to the environment, not to argv" "$(cat "$WORK/fake.txt" 2>/dev/null)"
+fi
+
 # action.yml: every expression in it is either an input passed through
 # env: (INPUT_X: ${{ inputs.x }}) or an output taken from the run step; no
 # run: line holds one; every input declared has its env: line.
 bad=$(grep -n '\${{' "$ACTION_YML" | grep -vE '^[0-9]+: *#' |
 	grep -vE '^[0-9]+: +INPUT_[A-Z_]+: \$\{\{ inputs\.[a-z-]+ \}\}$' |
-	grep -vE '^[0-9]+: +value: \$\{\{ steps\.run\.outputs\.[a-z]+ \}\}$')
+	grep -vE '^[0-9]+: +value: \$\{\{ steps\.run\.outputs\.[a-z]+ \}\}$' |
+	grep -vE '^[0-9]+: +default: \$\{\{ github\.token \}\}$')
 if [ -z "$bad" ]; then pass "action.yml: expressions only in env: and outputs"
 else fail "action.yml: expressions only in env: and outputs" "$bad"; fi
 if grep -nE '^ *run: .*\$\{\{' "$ACTION_YML" >/dev/null; then
