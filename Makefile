@@ -143,12 +143,17 @@ check-asan:
 	mkdir -p "$$d/logs"; \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path="$$d/logs/ubsan" \
 	ASAN_OPTIONS=detect_leaks=1:log_path="$$d/logs/asan" \
-	EXCLUSIONS="$$d/exclusions" bash test/run $(UNIT_BINS:%=$$d/%); rc=$$?; \
+	EXCLUSIONS="$$d/exclusions" bash test/run $(UNIT_BINS:%=$$d/%) >"$$d/run.log"; rc=$$?; \
+	sed '$$d' "$$d/run.log"; \
+	totals=$$(tail -n 1 "$$d/run.log"); \
 	if ls "$$d"/logs/* >/dev/null 2>&1; then \
 		for f in "$$d"/logs/*; do echo "=== $$f"; cat "$$f"; done; \
-		echo "check-asan: sanitizer reports in $$(ls "$$d/logs" | wc -l) runs"; exit 1; \
+		n=$$(ls "$$d/logs" | wc -l); \
+		echo "FAIL: check-asan: sanitizer reports in $$n runs"; \
+		echo "$$totals" | awk -v n="$$n" '{ $$3 = $$3 + n; print }'; exit 1; \
 	fi; \
 	echo "check-asan: no sanitizer report"; \
+	echo "$$totals"; \
 	exit $$rc
 
 # Every run of the binary and of each unit test goes through a wrapper that
