@@ -120,8 +120,22 @@ check_key(const char *key, size_t len)
 	struct testkey k;
 	const char *why = NULL;
 	int ok = key_parse(key, len, &k, &why) == 0;
+	struct testkey ks;
+	int split = key_split(key, len, &ks) == 0;
 
 	REQUIRE(ok == ref_key(key, len));
+	/* key_split (shape only) takes every valid key, and splits it alike;
+	 * what it returns always lies inside the key. */
+	REQUIRE(!ok || split);
+	if (split) {
+		REQUIRE(ks.name == key && ks.name_len > 0 && ks.name_len < len);
+		REQUIRE(ks.module >= key && ks.module + ks.module_len <= key + len);
+		REQUIRE(ks.cls >= key && ks.cls + ks.cls_len <= key + len);
+	}
+	if (ok) {
+		REQUIRE(ks.name_len == k.name_len && ks.cls == k.cls && ks.cls_len == k.cls_len);
+		REQUIRE(ks.module == k.module && ks.module_len == k.module_len);
+	}
 	if (!ok) {
 		REQUIRE(why != NULL && *why);
 		return;
