@@ -87,6 +87,27 @@ scope_init(struct scope *s, const struct testtree *tree,
 	 * found by a binary search: lists are large, trees are not small. */
 	if (s->nrc > 1)
 		qsort(s->rc, s->nrc, sizeof *s->rc, cmp_rclass);
+	/* Sorted: the first and last names share what all of them share. */
+	if (s->nrc) {
+		const char *a = s->rc[0].name, *z = s->rc[s->nrc - 1].name;
+
+		while (a[s->common_len] && a[s->common_len] == z[s->common_len])
+			s->common_len++;
+		for (size_t i = 0; i < s->nrc; i++)
+			s->next_byte[(unsigned char)s->rc[i].name[s->common_len]] = 1;
+	}
+}
+
+/* Could the entry's class be a prefix of any runtime class?  A "no" here
+ * is certain; a "yes" is settled by the binary search. */
+static int
+maybe_prefix(const struct scope *s, const char *cls, size_t n)
+{
+	const char *common = s->rc[0].name;
+
+	if (memcmp(cls, common, n < s->common_len ? n : s->common_len) != 0)
+		return 0;
+	return n <= s->common_len || s->next_byte[(unsigned char)cls[s->common_len]];
 }
 
 /* Split "path::Class::method" (method may be absent, or hold "::"). */
@@ -151,6 +172,8 @@ scope_has(const struct scope *s, const struct testkey *k)
 		return found;
 	}
 	if (s->tree) {
+		if (!s->nrc || !maybe_prefix(s, k->cls, k->cls_len))
+			return 0;
 		for (size_t i = first_candidate(s, k->cls, k->cls_len);
 		    i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len); i++)
 			if (module_matches_path(k->module, k->module_len, s->rc[i].tc->file))
@@ -265,6 +288,8 @@ scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, s
 		return added;
 	}
 	if (s->tree) {
+		if (!s->nrc || !maybe_prefix(s, k->cls, k->cls_len))
+			return 0;
 		for (size_t i = first_candidate(s, k->cls, k->cls_len);
 		    i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len); i++) {
 			const struct rclass *r = &s->rc[i];

@@ -28,6 +28,10 @@ struct scope {
 	const struct strlist *collected; /* NULL: no --collected */
 	const struct strlist *devices;
 	const char *filter;
+	/* A quick no for most entries of a large list: what every runtime
+	 * class name starts with, and which bytes may follow that. */
+	size_t common_len;
+	unsigned char next_byte[256];
 };
 
 void scope_init(struct scope *s, const struct testtree *tree,

@@ -240,6 +240,48 @@ map_out_of_scope(void)
 	CHECK_STR(map("test_missing (__main__.TestProfilerDevice)", "cpu"), "-");
 }
 
+/* The quick paths of scope_has (common prefix, binary search) against the
+ * plain rule: some runtime class starts with the entry's class.  Every
+ * prefix of every runtime name, and each with one byte changed or added. */
+static void
+scope_has_matches_plain_rule(void)
+{
+	struct strlist devs = { 0 };
+	struct scope s;
+	char cls[128];
+
+	load();
+	split_commas(&devs, "cpu,cuda");
+	scope_init(&s, &tree, NULL, &devs, "profiler");
+	CHECK(s.nrc == 10);   /* TestProfilerCUDA runs on every device but cpu */
+	for (size_t r = 0; r < s.nrc; r++) {
+		size_t len = strlen(s.rc[r].name);
+
+		for (size_t n = 1; n <= len + 1 && n < sizeof cls; n++) {
+			for (int c = 0; c < 4; c++) {
+				struct testkey k = { "t", 1, "", 0, cls, n };
+				int plain = 0;
+
+				memcpy(cls, s.rc[r].name, n <= len ? n : len);
+				if (n > len)
+					cls[len] = "AZaz"[c];
+				else if (c)
+					cls[n - 1] = "AZ_"[c - 1];
+				for (size_t q = 0; q < s.nrc; q++)
+					plain |= class_matches(cls, n, s.rc[q].name, strlen(s.rc[q].name));
+				if (scope_has(&s, &k) != plain) {
+					CHECK(!"scope_has disagrees with the plain rule");
+					printf("  class %.*s\n", (int)n, cls);
+					goto out;
+				}
+			}
+		}
+	}
+out:
+	scope_free(&s);
+	strlist_free(&devs);
+}
+
 static void
 fallback_checks(void)
 {
@@ -304,6 +346,7 @@ main(void)
 	RUN(map_class_ending_in_cuda);
 	RUN(map_parametrized);
 	RUN(map_out_of_scope);
+	RUN(scope_has_matches_plain_rule);
 	RUN(fallback_checks);
 	RUN(garbage_source_does_not_crash);
 	tree_free(&tree);
