@@ -288,8 +288,6 @@ scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, s
 		return added;
 	}
 	if (s->tree) {
-		if (!s->nrc || !maybe_prefix(s, k->cls, k->cls_len))
-			return 0;
 		for (size_t i = first_candidate(s, k->cls, k->cls_len);
 		    i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len); i++) {
 			const struct rclass *r = &s->rc[i];
@@ -303,7 +301,10 @@ scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, s
 			}
 			added += map_rclass(r, k, ids);
 		}
-		if (!added && not_run == classes)
+		if (!added && classes == 0)
+			buf_printf(why, "no class of the test tree starts with %.*s",
+			    (int)k->cls_len, k->cls);
+		else if (!added && not_run == classes)
 			buf_printf(why, "class %.*s runs only for devices outside --devices",
 			    (int)k->cls_len, k->cls);
 		else if (!added)
