@@ -92,7 +92,7 @@ fuzz-bins: $(FUZZ_BINS)
 fuzz-drivers: $(DRIVER_BINS)
 
 # Each target on a scratch corpus seeded from fuzz/corpus/<name>/ and
-# fuzz/regress/<name>/; libFuzzer writes what it finds to the first
+# fuzz/regress/<name>/ (and, for tree, the sample test tree itself); libFuzzer writes what it finds to the first
 # directory, so the repository's corpus is only read.
 fuzz: $(FUZZ_BINS)
 	@fail=0; mkdir -p fuzz/bin/artifacts; \
@@ -100,6 +100,7 @@ fuzz: $(FUZZ_BINS)
 		new=$$(mktemp -d "$${TMPDIR:-/tmp}/exclusions-fuzz-$$n.XXXXXX") || exit 1; \
 		seeds=; \
 		for d in fuzz/corpus/$$n fuzz/regress/$$n; do [ -d "$$d" ] && seeds="$$seeds $$d"; done; \
+		[ "$$n" = tree ] && seeds="$$seeds test/sample/test/profiler"; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS) s, seeds:$${seeds:- none}, new inputs in $$new"; \
 		fuzz/bin/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			-artifact_prefix=fuzz/bin/artifacts/$$n- $(FUZZ_ARGS) "$$new" $$seeds \

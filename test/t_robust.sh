@@ -57,6 +57,8 @@ fuzz_regressions() {
 		for d in "$TOP/fuzz/corpus/$n" "$TOP/fuzz/regress/$n"; do
 			[ -d "$d" ] && dirs+=("$d")
 		done
+		# The sample test tree is the tree target's best seed, used in place.
+		[ "$n" = tree ] && dirs+=("$TOP/test/sample/test/profiler")
 		if [ "${#dirs[@]}" -eq 0 ] && [ "${#loose[@]}" -eq 0 ]; then
 			skip "regress: $n" "no fuzz/corpus/$n or fuzz/regress/$n"
 			continue
