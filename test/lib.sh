@@ -62,3 +62,28 @@ start_server() {
 
 # now_ms: wall clock in milliseconds.
 now_ms() { date +%s%3N; }
+
+# run_piped TAG LIMIT CMD...: run CMD (a program or a shell function) with
+# stdin closed; its stdout and stderr go through pipes into $WORK/TAG.out and
+# $WORK/TAG.err, so that a child left holding either of them (as
+# `X=$(exclusions)` would notice) counts in the time.  Sets RC (its status,
+# or "none") and MS (wall time in ms).  The readers give up LIMIT + 12 s
+# after the start, so a hung CMD cannot hang the script; CMD should bound
+# itself with timeout(1) within that.
+run_piped() {
+	local tag=$1 limit=$2; shift 2
+	local t0 t1 cap=$((limit + 12))
+	rm -f "$WORK/$tag.rc"
+	t0=$(now_ms)
+	{
+		{
+			"$@" </dev/null 2>&1 >&3 3>&-
+			echo "$?" >"$WORK/$tag.rc"
+		} | timeout "$cap" cat >"$WORK/$tag.err" 3>&-
+	} 3>&1 | timeout "$cap" cat >"$WORK/$tag.out"
+	t1=$(now_ms)
+	# shellcheck disable=SC2034 # RC and MS are for the caller
+	MS=$((t1 - t0))
+	RC=$(cat "$WORK/$tag.rc" 2>/dev/null)
+	RC=${RC:-none}
+}

@@ -38,26 +38,11 @@ test/profiler/test_torch_tidy.py::TestTorchTidyProfiler::test_tensorimpl_invalid
 EOF
 )
 
-# run_exc TAG LIMIT ARGS...: run the binary with stdin closed.  stdout and
-# stderr go through pipes into $WORK/TAG.out and $WORK/TAG.err, so that a
-# child left holding either of them (as `X=$(exclusions)` would notice)
-# counts in the time.  Sets RC and MS (wall time in ms).  A hung binary is
+# run_exc TAG LIMIT ARGS...: run the binary through run_piped (lib.sh),
 # killed well after LIMIT so that the script itself always ends.
 run_exc() {
 	local tag=$1 limit=$2; shift 2
-	local t0 t1 cap=$((limit + 12))
-	rm -f "$WORK/$tag.rc"
-	t0=$(now_ms)
-	{
-		{
-			timeout -k 2 $((limit + 10)) "$EXCLUSIONS" "$@" </dev/null 2>&1 >&3 3>&-
-			echo "$?" >"$WORK/$tag.rc"
-		} | timeout "$cap" cat >"$WORK/$tag.err" 3>&-
-	} 3>&1 | timeout "$cap" cat >"$WORK/$tag.out"
-	t1=$(now_ms)
-	MS=$((t1 - t0))
-	RC=$(cat "$WORK/$tag.rc" 2>/dev/null)
-	RC=${RC:-none}
+	run_piped "$tag" "$limit" timeout -k 2 $((limit + 10)) "$EXCLUSIONS" "$@"
 }
 
 # requests TAG: how many requests carrying case=TAG the server received.

@@ -53,9 +53,9 @@ mkdir -p "$NOTREE" "$NOGH_BIN" "$CWD" "$WORK/home"
 ln -s "$CURL_BIN" "$NOGH_BIN/curl"
 MODES=(gh curl)
 
-# run_x TAG MODE LIMIT ARGS...: run the binary in $CWD, stdin closed, stdout
-# and stderr through pipes into $WORK/TAG.out and $WORK/TAG.err (so that a
-# child left holding either counts in the time).  Sets RC and MS.  MODE:
+# run_x TAG MODE LIMIT ARGS...: run the binary in $CWD through run_piped
+# (lib.sh: stdin closed, stdout and stderr through pipes into TAG.out and
+# TAG.err, RC and MS set).  MODE:
 #   gh        the real gh against the server (GH_HOST, GH_ENTERPRISE_TOKEN)
 #   curl      PATH without gh, GITHUB_TOKEN=$TOKEN, --api-url $API first
 #   nogh      PATH without gh, no token
@@ -63,30 +63,22 @@ MODES=(gh curl)
 #   plain     nothing added
 run_x() {
 	local tag=$1 mode=$2 limit=$3; shift 3
-	local t0 t1 cap=$((limit + 12)) pre=()
-	[ "$mode" = curl ] && pre=(--api-url "$API")
-	rm -f "$WORK/$tag.rc"
-	t0=$(now_ms)
-	{
-		{
-			(
-				cd "$CWD" || exit 1
-				case $mode in
-				gh) export GH_HOST=127.0.0.1:$PORT GH_ENTERPRISE_TOKEN=x SSL_CERT_FILE=$CERT HOME=$WORK/home ;;
-				curl) export PATH=$NOGH_BIN GITHUB_TOKEN=${TOKEN:-test-token-0} CURL_CA_BUNDLE=$CERT ;;
-				nogh) export PATH=$NOGH_BIN ;;
-				ghnoauth) export HOME=$WORK/home ;;
-				esac
-				exec "$TIMEOUT_BIN" -k 2 $((limit + 10)) "$EXCLUSIONS" "${pre[@]}" "$@" </dev/null 2>&1 >&3 3>&-
-			)
-			echo "$?" >"$WORK/$tag.rc"
-		} | timeout "$cap" cat >"$WORK/$tag.err" 3>&-
-	} 3>&1 | timeout "$cap" cat >"$WORK/$tag.out"
-	t1=$(now_ms)
-	MS=$((t1 - t0))
-	RC=$(cat "$WORK/$tag.rc" 2>/dev/null)
-	RC=${RC:-none}
+	run_piped "$tag" "$limit" run_x_child "$mode" "$limit" "$@"
 }
+
+# The child of run_x: its own environment, then the binary.
+run_x_child() (
+	local mode=$1 limit=$2 pre=(); shift 2
+	[ "$mode" = curl ] && pre=(--api-url "$API")
+	cd "$CWD" || exit 1
+	case $mode in
+	gh) export GH_HOST=127.0.0.1:$PORT GH_ENTERPRISE_TOKEN=x SSL_CERT_FILE=$CERT HOME=$WORK/home ;;
+	curl) export PATH=$NOGH_BIN GITHUB_TOKEN=${TOKEN:-test-token-0} CURL_CA_BUNDLE=$CERT ;;
+	nogh) export PATH=$NOGH_BIN ;;
+	ghnoauth) export HOME=$WORK/home ;;
+	esac
+	exec "$TIMEOUT_BIN" -k 2 $((limit + 10)) "$EXCLUSIONS" "${pre[@]}" "$@"
+)
 
 # trunk TAG MODE SCENARIO LIMIT [ARGS...]: run_x on the sample tree, the
 # scenario's repository, an empty disabled list, no fallback.
