@@ -439,11 +439,14 @@ excl_push(struct excl **v, size_t *n, size_t *cap)
 static void
 split_for_keyword(const char *id, char **cls, char **name)
 {
-	const char *a = strstr(id, "::");
-	const char *b = a ? strstr(a + 2, "::") : NULL;
+	struct buf p = { 0 }, c = { 0 }, m = { 0 };
 
-	*cls = a ? xstrndup(a + 2, b ? (size_t)(b - a - 2) : strlen(a + 2)) : xstrdup("");
-	*name = b ? xstrdup(b + 2) : xstrdup("");
+	split_nodeid(id, &p, &c, &m);
+	*cls = xstrdup(buf_str(&c));
+	*name = xstrdup(buf_str(&m));
+	buf_free(&p);
+	buf_free(&c);
+	buf_free(&m);
 }
 
 /* A mapped file that another process truncates under us raises SIGBUS;

@@ -110,8 +110,7 @@ maybe_prefix(const struct scope *s, const char *cls, size_t n)
 	return n <= s->common_len || s->next_byte[(unsigned char)cls[s->common_len]];
 }
 
-/* Split "path::Class::method" (method may be absent, or hold "::"). */
-static int
+int
 split_nodeid(const char *id, struct buf *path, struct buf *cls, struct buf *meth)
 {
 	const char *a = strstr(id, "::"), *b;

@@ -53,6 +53,10 @@ int scope_check(const struct scope *s, const char *id, struct strlist *fixed, st
  * --deselect prefixes remove although they are not themselves printed. */
 void scope_collateral(const struct scope *s, const struct strlist *printed);
 
+/* Split "path::Class::method" into its parts (method may be absent, or
+ * hold "::" itself).  Returns -1 when there is no "::" at all. */
+int split_nodeid(const char *id, struct buf *path, struct buf *cls, struct buf *meth);
+
 /* Load `pytest --collect-only -q` output: the lines holding "::". */
 int collected_load(const char *path, struct strlist *ids, struct buf *why);
 
