@@ -26,6 +26,7 @@ add_rclass(struct scope *s, const struct tclass *tc, const char *dev)
 	r->name = xstrdup(buf_str(&b));
 	r->len = b.len;
 	r->tc = tc;
+	r->file = tc->file;
 	r->device = dev;
 	r->in_run = !dev || strlist_has(s->devices, dev);
 	buf_free(&b);
@@ -37,7 +38,7 @@ cmp_rclass(const void *a, const void *b)
 	const struct rclass *x = a, *y = b;
 	int r = strcmp(x->name, y->name);
 
-	return r ? r : strcmp(x->tc->file, y->tc->file);
+	return r ? r : strcmp(x->file, y->file);
 }
 
 /* The first runtime class whose name is not below the entry's class: those
@@ -83,10 +84,42 @@ scope_init(struct scope *s, const struct testtree *tree,
 			if (tclass_has_device(tc, all_devices[d]))
 				add_rclass(s, tc, all_devices[d]);
 	}
+	/* The classes pytest collected, one per class and file. */
+	for (size_t i = 0; collected && i < collected->n; i++) {
+		struct buf p = { 0 }, c = { 0 }, m = { 0 };
+
+		if (split_nodeid(collected->v[i], &p, &c, &m) == 0 && c.len && m.len) {
+			struct rclass *r;
+
+			s->rc = xrealloc(s->rc, (s->nrc + 1) * sizeof *s->rc);
+			r = &s->rc[s->nrc++];
+			memset(r, 0, sizeof *r);
+			r->name = xstrdup(c.p);
+			r->len = c.len;
+			r->file = xstrdup(p.p);
+			r->in_run = 1;
+		}
+		buf_free(&p);
+		buf_free(&c);
+		buf_free(&m);
+	}
 	/* Sorted, so that the classes an entry's class is a prefix of are
 	 * found by a binary search: lists are large, trees are not small. */
 	if (s->nrc > 1)
 		qsort(s->rc, s->nrc, sizeof *s->rc, cmp_rclass);
+	if (collected && s->nrc > 1) {
+		size_t out = 1;
+
+		for (size_t i = 1; i < s->nrc; i++) {
+			if (cmp_rclass(&s->rc[out - 1], &s->rc[i]) == 0) {
+				free(s->rc[i].name);
+				free((char *)s->rc[i].file);
+				continue;
+			}
+			s->rc[out++] = s->rc[i];
+		}
+		s->nrc = out;
+	}
 	/* Sorted: the first and last names share what all of them share. */
 	if (s->nrc) {
 		const char *a = s->rc[0].name, *z = s->rc[s->nrc - 1].name;
@@ -156,26 +189,12 @@ suite_has_filter(const struct testkey *k, const char *filter)
 int
 scope_has(const struct scope *s, const struct testkey *k)
 {
-	if (s->collected) {
-		struct buf p = { 0 }, c = { 0 }, m = { 0 };
-		int found = 0;
-
-		for (size_t i = 0; i < s->collected->n && !found; i++)
-			if (split_nodeid(s->collected->v[i], &p, &c, &m) == 0 &&
-			    class_matches(k->cls, k->cls_len, c.p, c.len) &&
-			    module_matches_path(k->module, k->module_len, p.p))
-				found = 1;
-		buf_free(&p);
-		buf_free(&c);
-		buf_free(&m);
-		return found;
-	}
-	if (s->tree) {
+	if (s->collected || s->tree) {
 		if (!s->nrc || !maybe_prefix(s, k->cls, k->cls_len))
 			return 0;
 		for (size_t i = first_candidate(s, k->cls, k->cls_len);
 		    i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len); i++)
-			if (module_matches_path(k->module, k->module_len, s->rc[i].tc->file))
+			if (module_matches_path(k->module, k->module_len, s->rc[i].file))
 				return 1;
 		return 0;
 	}
@@ -495,8 +514,11 @@ collected_load(const char *path, struct strlist *ids, struct buf *why)
 void
 scope_free(struct scope *s)
 {
-	for (size_t i = 0; i < s->nrc; i++)
+	for (size_t i = 0; i < s->nrc; i++) {
 		free(s->rc[i].name);
+		if (!s->rc[i].tc)
+			free((char *)s->rc[i].file);
+	}
 	free(s->rc);
 	s->rc = NULL;
 	s->nrc = 0;

@@ -16,7 +16,8 @@
 struct rclass {
 	char *name;
 	size_t len;
-	const struct tclass *tc;
+	const char *file;          /* the test file it is in */
+	const struct tclass *tc;   /* NULL when it comes from --collected */
 	const char *device;        /* NULL for a plain class */
 	int in_run;                /* device is one of --devices */
 };

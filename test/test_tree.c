@@ -282,6 +282,48 @@ out:
 	strlist_free(&devs);
 }
 
+/* With --collected, the classes come from pytest's node ids. */
+static void
+collected_scope(void)
+{
+	static const char *const ids[] = {
+		"test/profiler/test_a.py::TestProfilerDeviceCUDA::test_x_cuda",
+		"test/profiler/test_a.py::TestProfilerDeviceCUDA::test_y_cuda",
+		"test/profiler/test_b.py::TestParam::test_size_n_1",
+		"test/profiler/test_b.py::test_function",
+	};
+	struct strlist col = { 0 }, devs = { 0 }, out = { 0 };
+	struct scope s;
+	struct buf why = { 0 };
+	struct testkey k;
+	const char *kw;
+
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		strlist_add(&col, ids[i]);
+	split_commas(&devs, "cpu");
+	scope_init(&s, NULL, &col, &devs, "profiler");
+	CHECK(s.nrc == 2);   /* one per class and file; a function has no class */
+#define HAS(key) (key_parse(key, strlen(key), &k, &kw) == 0 && scope_has(&s, &k))
+	CHECK(HAS("test_x_cuda (__main__.TestProfilerDeviceCUDA)"));
+	CHECK(HAS("test_x_cuda (__main__.TestProfiler)"));
+	CHECK(HAS("test_x_cuda (profiler.test_a.TestProfiler)"));
+	CHECK(!HAS("test_x_cuda (profiler.test_b.TestProfiler)"));
+	CHECK(!HAS("test_x (__main__.TestJit)"));
+	CHECK(!HAS("test_x (__main__.TestProfilerDeviceCUDAX)"));
+	CHECK(HAS("test_size_n_1 (__main__.TestParam)"));
+#undef HAS
+	key_parse("test_x (__main__.TestProfiler)", 30, &k, &kw);
+	CHECK(scope_map(&s, &k, &out, &why) == 0 && why.len > 0);
+	key_parse("test_x_cuda (__main__.TestProfiler)", 35, &k, &kw);
+	CHECK(scope_map(&s, &k, &out, &why) == 1);
+	CHECK(out.n == 1 && strcmp(out.v[0], ids[0]) == 0);
+	scope_free(&s);
+	strlist_free(&col);
+	strlist_free(&devs);
+	strlist_free(&out);
+	buf_free(&why);
+}
+
 static void
 fallback_checks(void)
 {
@@ -347,6 +389,7 @@ main(void)
 	RUN(map_parametrized);
 	RUN(map_out_of_scope);
 	RUN(scope_has_matches_plain_rule);
+	RUN(collected_scope);
 	RUN(fallback_checks);
 	RUN(garbage_source_does_not_crash);
 	tree_free(&tree);
