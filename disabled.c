@@ -38,14 +38,6 @@ scratch_clear(struct scratch *s)
 }
 
 static int
-has_prefix(const char *s, size_t n, const char *prefix)
-{
-	size_t l = strlen(prefix);
-
-	return n >= l && memcmp(s, prefix, l) == 0;
-}
-
-static int
 all_digits(const char *s, size_t n)
 {
 	if (n == 0 || n > 12)
@@ -87,7 +79,7 @@ read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v)
 	v->url = take(scr, &t, &v->url_len);
 	/* The rest of the URL is checked once the entry is kept (it is only
 	 * ever printed then), which spares the entries of other tests. */
-	if (!has_prefix(v->url, v->url_len, "https://") && !has_prefix(v->url, v->url_len, "http://"))
+	if (!starts_with_n(v->url, v->url_len, "https://") && !starts_with_n(v->url, v->url_len, "http://"))
 		goto skip_rest_bad_url;
 	/* platforms */
 	if (js_next(sc, &t) == JS_ERROR)
@@ -235,7 +227,11 @@ disabled_parse(const char *doc, size_t len, const char *source,
 	buf_free(&plat);
 	return seen;
 scan_error:
-	buf_printf(why, "invalid JSON at byte %zu: %s", sc.err_offset, js_strerror(sc.err));
+	{
+		char m[128];
+
+		buf_adds(why, js_error_text(&sc, m, sizeof m));
+	}
 	scratch_clear(&scr);
 	buf_free(&plat);
 	return -1;

@@ -17,6 +17,7 @@
 #include "jsonscan.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -752,4 +753,11 @@ const char *js_strerror(enum js_error e)
 	case JS_E_DEPTH: return "nesting too deep";
 	}
 	return "unknown error";
+}
+
+char *
+js_error_text(const struct js_scanner *s, char *out, size_t cap)
+{
+	snprintf(out, cap, "invalid JSON at byte %zu: %s", s->err_offset, js_strerror(s->err));
+	return out;
 }

@@ -95,4 +95,8 @@ int js_equals(const struct js_token *t, const char *s);
 
 const char *js_strerror(enum js_error e);
 
+/* One line for a scanner that failed: "invalid JSON at byte N: <reason>",
+ * into out (cap bytes, always NUL-terminated).  Returns out. */
+char *js_error_text(const struct js_scanner *s, char *out, size_t cap);
+
 #endif

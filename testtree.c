@@ -159,14 +159,6 @@ lex_next(struct lexer *lx, struct tok *t)
 }
 
 static int
-starts_with_n(const char *s, size_t n, const char *prefix)
-{
-	size_t l = strlen(prefix);
-
-	return n >= l && memcmp(s, prefix, l) == 0;
-}
-
-static int
 tok_is(const struct tok *t, enum tok_kind k, const char *s)
 {
 	return t->kind == k && t->len == strlen(s) && memcmp(t->p, s, t->len) == 0;

@@ -136,6 +136,14 @@ struct obj {
 
 typedef void (*obj_fn)(struct sched *s, struct task *t, const struct obj *o);
 
+static void
+json_failed(struct buf *why, const struct js_scanner *sc)
+{
+	char m[128];
+
+	buf_adds(why, js_error_text(sc, m, sizeof m));
+}
+
 /* Call fn for each object in the array under top-level key `list`, in each
  * of the documents (gh --paginate prints pages back to back). */
 static int
@@ -151,7 +159,7 @@ each_object(struct sched *s, struct task *t, const char *p, size_t n, const char
 	js_init(&sc, p, n, JS_MULTI);
 	while ((ty = js_next(&sc, &tk)) != JS_EOF) {
 		if (ty == JS_ERROR) {
-			buf_printf(why, "invalid JSON at byte %zu: %s", sc.err_offset, js_strerror(sc.err));
+			json_failed(why, &sc);
 			return -1;
 		}
 		if (tk.depth == 0) {
@@ -169,7 +177,7 @@ each_object(struct sched *s, struct task *t, const char *p, size_t n, const char
 				continue;
 			if (js_next(&sc, &tk) != JS_ARRAY) {
 				if (sc.err) {
-					buf_printf(why, "invalid JSON at byte %zu: %s", sc.err_offset, js_strerror(sc.err));
+					json_failed(why, &sc);
 					return -1;
 				}
 				buf_printf(why, "\"%s\" is not an array", list);
@@ -179,7 +187,7 @@ each_object(struct sched *s, struct task *t, const char *p, size_t n, const char
 			for (;;) {
 				ty = js_next(&sc, &tk);
 				if (ty == JS_ERROR) {
-					buf_printf(why, "invalid JSON at byte %zu: %s", sc.err_offset, js_strerror(sc.err));
+					json_failed(why, &sc);
 					return -1;
 				}
 				if (ty == JS_ARRAY_END)
@@ -212,7 +220,7 @@ each_object(struct sched *s, struct task *t, const char *p, size_t n, const char
 						break;
 				}
 				if (sc.err) {
-					buf_printf(why, "invalid JSON at byte %zu: %s", sc.err_offset, js_strerror(sc.err));
+					json_failed(why, &sc);
 					return -1;
 				}
 				fn(s, t, &o);
@@ -220,7 +228,7 @@ each_object(struct sched *s, struct task *t, const char *p, size_t n, const char
 			continue;
 		}
 		if (tk.depth == 1 && (ty == JS_OBJECT || ty == JS_ARRAY) && js_skip(&sc, &tk) < 0) {
-			buf_printf(why, "invalid JSON at byte %zu: %s", sc.err_offset, js_strerror(sc.err));
+			json_failed(why, &sc);
 			return -1;
 		}
 	}

@@ -264,3 +264,11 @@ starts_with(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+int
+starts_with_n(const char *s, size_t n, const char *prefix)
+{
+	size_t l = strlen(prefix);
+
+	return n >= l && memcmp(s, prefix, l) == 0;
+}

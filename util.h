@@ -62,5 +62,7 @@ const char *shown(const char *s, size_t n, int slot);
 /* Does s end with suffix / start with prefix? */
 int ends_with(const char *s, const char *suffix);
 int starts_with(const char *s, const char *prefix);
+/* The same for the n bytes at s (not NUL-terminated). */
+int starts_with_n(const char *s, size_t n, const char *prefix);
 
 #endif
