@@ -335,21 +335,17 @@ parse_args(struct config *c, int argc, char **argv)
 				if (*p == 'q') apply_option(c, O_QUIET, NULL);
 				else if (*p == 'v') apply_option(c, O_VERBOSE, NULL);
 				else if (*p == 'h') apply_option(c, O_HELP, NULL);
-				else if (*p == 'j') {
+				else if (*p == 'j' || *p == 'o') {
+					/* "-oFILE" or "-o FILE" */
+					char o[3] = { '-', *p, '\0' };
+					enum opt_id id = *p == 'j' ? O_PARALLEL : O_OUTPUT;
+
 					if (p[1])
-						apply_option(c, O_PARALLEL, p + 1);
+						apply_option(c, id, p + 1);
 					else if (i + 1 < argc)
-						apply_option(c, O_PARALLEL, argv[++i]);
+						apply_option(c, id, argv[++i]);
 					else
-						usage_error("option %s needs a value", "-j");
-					break;
-				} else if (*p == 'o') {
-					if (p[1])
-						apply_option(c, O_OUTPUT, p + 1);
-					else if (i + 1 < argc)
-						apply_option(c, O_OUTPUT, argv[++i]);
-					else
-						usage_error("option %s needs a value", "-o");
+						usage_error("option %s needs a value", o);
 					break;
 				} else {
 					char o[3] = { '-', *p, '\0' };
