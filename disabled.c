@@ -145,7 +145,7 @@ skip:
 long
 disabled_parse(const char *doc, size_t len, const char *source,
     entry_wanted_fn wanted, entry_keep_fn keep, void *arg, struct entries *out,
-    struct buf *why)
+    struct buf *why, struct diags *d)
 {
 	struct js_scanner sc;
 	struct js_token t;
@@ -186,8 +186,8 @@ disabled_parse(const char *doc, size_t len, const char *source,
 			reason = "key is not of the form \"test_name (module.Class)\"";
 		if (reason) {
 			if (++bad <= WARN_MALFORMED)
-				logmsg(LOG_WARN, "%s: skipped malformed entry \"%s\": %s",
-				    source, shown(v.key, v.key_len, 0), reason);
+				diag_add(d, LOG_WARN, source, "skipped malformed entry \"%s\": %s",
+				    shown(v.key, v.key_len, 0), reason);
 			continue;
 		}
 		if (wanted && !wanted(arg, &v.k))
@@ -197,8 +197,8 @@ disabled_parse(const char *doc, size_t len, const char *source,
 		    "issue URL holds white space or control characters" : NULL;
 		if (reason) {
 			if (++bad <= WARN_MALFORMED)
-				logmsg(LOG_WARN, "%s: skipped malformed entry \"%s\": %s",
-				    source, shown(v.key, v.key_len, 0), reason);
+				diag_add(d, LOG_WARN, source, "skipped malformed entry \"%s\": %s",
+				    shown(v.key, v.key_len, 0), reason);
 			continue;
 		}
 		plat.len = 0;
@@ -221,7 +221,7 @@ disabled_parse(const char *doc, size_t len, const char *source,
 	if (js_next(&sc, &t) != JS_EOF)
 		goto scan_error;
 	if (bad > WARN_MALFORMED)
-		logmsg(LOG_WARN, "%s: %ld more malformed entries skipped", source,
+		diag_add(d, LOG_WARN, source, "%ld more malformed entries skipped",
 		    bad - WARN_MALFORMED);
 	scratch_clear(&scr);
 	buf_free(&plat);

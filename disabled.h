@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "diag.h"
 #include "match.h"
 #include "util.h"
 
@@ -59,7 +60,7 @@ typedef int (*entry_keep_fn)(void *arg, const struct entry_view *e, struct buf *
  * An entry that is not wanted is checked as JSON and for its shape only. */
 long disabled_parse(const char *doc, size_t len, const char *source,
     entry_wanted_fn wanted, entry_keep_fn keep, void *arg, struct entries *out,
-    struct buf *why);
+    struct buf *why, struct diags *d);
 
 void entries_free(struct entries *l);
 

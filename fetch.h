@@ -1,5 +1,10 @@
-/* fetch: bring a document into memory, from a URL through the system's curl
- * or from a file, never beyond a size limit and never past a deadline. */
+/*
+ * fetch: the one place a curl command line is built.  Every HTTP request
+ * the tool makes (the disabled-tests list, each GitHub API call, each log
+ * download) is a curl child described by a fetch_req, never past a size
+ * limit or a deadline.  Secrets (a token header) reach curl on its
+ * standard input as config text, never in argv.
+ */
 #ifndef FETCH_H
 #define FETCH_H
 
@@ -8,46 +13,39 @@
 #include "spawn.h"
 #include "util.h"
 
-struct fetch_opts {
-	size_t max_bytes;       /* refuse anything larger */
-	int retries;            /* curl --retry on transient failures */
+struct fetch_req {
+	const char *url;        /* http:// or https:// only */
 	double deadline;        /* on the now_seconds() clock */
+	size_t max_bytes;       /* refuse a larger body; 0 = no limit */
+	int retries;            /* curl --retry on transient failures */
+	int follow;             /* follow redirects (--location) */
+	int headers;            /* header blocks before the body (--dump-header -) */
+	int fail_on_http_error; /* --fail: HTTP >= 400 is exit 22, no body */
+	const char *accept;     /* an Accept header, or NULL */
+	const char *config;     /* curl config text for stdin (a header with a
+	                         * token), or NULL; must outlive the child */
 };
 
-/* Fetch url (http or https only) into body.  Returns 0, or -1 with one line
- * in why saying what went wrong.  The body is never partial on success. */
-int fetch_url(const char *url, const struct fetch_opts *o, struct buf *body, struct buf *why);
-
-/* A document in memory: read into a buffer, or, for a large regular file,
- * mapped (no copy, no zero-filled pages: the big-list path). */
-struct blob {
-	const char *p;
-	size_t len;
-	void *map;              /* non-NULL when mapped */
-	struct buf b;
-};
-
-/* Like read_file_limited, but maps large regular files.  A mapped file that
- * shrinks while it is read raises SIGBUS: the caller guards for that. */
-int blob_load_file(struct blob *bl, const char *path, size_t max, struct buf *why);
-/* Take over a buffer (fetched bodies). */
-void blob_from_buf(struct blob *bl, struct buf *b);
-void blob_free(struct blob *bl);
-
-/* The same in two steps, so that a fetch can run while other work (the
- * trunk source) goes on: start the child, serve it (see spawn.h) or not,
- * then finish, which waits for it up to the deadline. */
 struct fetch {
-	struct child c;
-	struct fetch_opts opts;
-	int started;
-	char *argv[32];
+	struct child c;         /* ready to start, or to queue (spawn.h) */
+	struct fetch_req req;
+	char *argv[40];
+	char *url;
 	char maxtime[32], conn[32], maxsize[32], retries[16], retrytime[32];
 };
-int fetch_start(struct fetch *f, const char *url, const struct fetch_opts *o, struct buf *why);
-int fetch_finish(struct fetch *f, struct buf *body, struct buf *why);
 
-/* Read path ("-" = stdin) into body, refusing more than max bytes. */
-int read_file_limited(const char *path, size_t max, struct buf *body, struct buf *why);
+/* Fill f (its child's argv, limits and stdin) for req; f is cleared first.
+ * Returns 0, or -1 with why set (not an http(s) URL, no time left). */
+int fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why);
+
+/* After f's child has ended: returns 0 and hands its stdout over to body
+ * (no copy), or -1 with one line in why (too large, killed at the time
+ * limit, curl's own message). */
+int fetch_result(struct fetch *f, struct buf *body, struct buf *why);
+
+void fetch_free(struct fetch *f);
+
+/* One request run to its end, for callers with nothing else to do. */
+int fetch_url(const struct fetch_req *req, struct buf *body, struct buf *why);
 
 #endif

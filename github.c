@@ -3,139 +3,314 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-/* gh's exit status when it has no credentials. */
-#define GH_EXIT_AUTH 4
+#define DEFAULT_API "https://api.github.com"
+#define ACCEPT "Accept: application/vnd.github+json"
+/* Redirects followed for one call: GitHub uses one (a log's storage). */
+#define MAX_HOPS 5
+/* A `gh auth token` that takes longer than this is not answering. */
+#define TOKEN_SECONDS 15.0
 
-/* Is prog an executable file in a PATH folder?  Asked before any call, so
- * that a missing gh costs one line and no failed children. */
-static int
-on_path(const char *prog)
+int
+github_name_ok(const char *s, int slash)
 {
-	const char *path = getenv("PATH");
-	struct buf b = { 0 };
-	int found = 0;
-
-	if (!path || !*path)
+	if (!*s || *s == '.' || *s == '-' || strlen(s) > 200)
 		return 0;
-	while (!found) {
-		const char *colon = strchr(path, ':');
-		size_t n = colon ? (size_t)(colon - path) : strlen(path);
-
-		b.len = 0;
-		if (n == 0)
-			buf_adds(&b, ".");
-		else
-			buf_add(&b, path, n);
-		buf_printf(&b, "/%s", prog);
-		found = access(buf_str(&b), X_OK) == 0;
-		if (!colon)
-			break;
-		path = colon + 1;
-	}
-	buf_free(&b);
-	return found;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-' ||
+		    (slash && *s == '/')))
+			return 0;
+	return 1;
 }
 
 static int
-token_ok(const char *t)
+token_ok(const char *t, size_t n)
 {
 	/* GitHub tokens are letters, digits and "_"; anything else could
 	 * break out of curl's config syntax. */
-	if (!*t || strlen(t) > 255)
+	if (n == 0 || n > 255)
 		return 0;
-	for (; *t; t++)
-		if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
-		    (*t >= '0' && *t <= '9') || *t == '_' || *t == '-' || *t == '.'))
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+host_ok(const char *h)
+{
+	if (!*h || strlen(h) > 200)
+		return 0;
+	for (; *h; h++)
+		if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		    (*h >= '0' && *h <= '9') || *h == '.' || *h == '-' || *h == ':'))
 			return 0;
 	return 1;
 }
 
 int
-github_init(struct github *g, const char *api_url, double deadline, struct buf *why)
+url_origin(const char *url, char *out, size_t cap)
 {
-	const char *tok;
+	const char *scheme, *p, *end, *colon;
+	const char *port;
+	size_t hl, pl;
+	char lower[256];
 
-	memset(g, 0, sizeof *g);
-	g->api_url = api_url;
-	g->deadline = deadline;
-	if (on_path("gh")) {
-		g->use_gh = 1;
-		return 0;
-	}
-	tok = getenv("GITHUB_TOKEN");
-	if (!tok || !*tok) {
-		buf_printf(why, "gh is not installed and GITHUB_TOKEN is not set");
+	if (starts_with(url, "https://")) {
+		scheme = "https";
+		port = "443";
+		p = url + 8;
+	} else if (starts_with(url, "http://")) {
+		scheme = "http";
+		port = "80";
+		p = url + 7;
+	} else {
 		return -1;
 	}
-	if (!token_ok(tok)) {
-		buf_printf(why, "gh is not installed and GITHUB_TOKEN holds characters a token cannot have");
+	end = p + strcspn(p, "/?#");
+	if (end == p || memchr(p, '@', (size_t)(end - p)) || (size_t)(end - p) >= sizeof lower)
 		return -1;
+	colon = memchr(p, ':', (size_t)(end - p));
+	hl = (size_t)((colon ? colon : end) - p);
+	for (size_t i = 0; i < hl; i++) {
+		char c = p[i];
+
+		lower[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
-	if (!on_path("curl")) {
-		buf_printf(why, "neither gh nor curl is installed");
+	lower[hl] = '\0';
+	if (colon) {
+		port = colon + 1;
+		pl = (size_t)(end - port);
+		if (pl == 0 || pl > 5 || strspn(port, "0123456789") < pl)
+			return -1;
+		/* "08080" and "8080" are the same port */
+		while (pl > 1 && *port == '0')
+			port++, pl--;
+	} else {
+		pl = strlen(port);
+	}
+	if ((size_t)snprintf(out, cap, "%s://%s:%.*s", scheme, lower, (int)pl, port) >= cap)
 		return -1;
-	}
-	snprintf(g->auth, sizeof g->auth, "header = \"Authorization: Bearer %s\"\n", tok);
 	return 0;
 }
 
-void
-github_call(const struct github *g, struct gh_call *k, const char *path_or_url,
-    int paginate, int headers)
+static int
+set_token(struct github *g, const char *t, size_t n, const char *from)
 {
-	double left = g->deadline - now_seconds();
-	int a = 0;
+	if (!token_ok(t, n))
+		return -1;
+	snprintf(g->auth, sizeof g->auth, "header = \"Authorization: Bearer %.*s\"\n", (int)n, t);
+	g->token_from = from;
+	return 0;
+}
+
+int
+github_init(struct github *g, const char *api_url, double deadline, struct buf *why)
+{
+	const char *host = getenv("GH_HOST");
+
+	memset(g, 0, sizeof *g);
+	g->deadline = deadline;
+	if (host && *host && !host_ok(host)) {
+		buf_printf(why, "GH_HOST is not a host name: \"%s\"", shown(host, strlen(host), 0));
+		return -1;
+	}
+	if (host && (!*host || strcmp(host, "github.com") == 0))
+		host = NULL;
+	if (api_url) {
+		g->api = xstrdup(api_url);
+	} else if (host) {
+		struct buf b = { 0 };
+
+		buf_printf(&b, "https://%s/api/v3", host);
+		g->api = xstrdup(buf_str(&b));
+		buf_free(&b);
+	} else {
+		g->api = xstrdup(DEFAULT_API);
+	}
+	while (ends_with(g->api, "/"))
+		g->api[strlen(g->api) - 1] = '\0';
+	if (url_origin(g->api, g->origin, sizeof g->origin) < 0) {
+		buf_printf(why, "the API URL is not a plain http(s) URL: %s", shown(g->api, strlen(g->api), 0));
+		return -1;
+	}
+	if (!program_on_path("curl")) {
+		buf_printf(why, "curl is not installed");
+		return -1;
+	}
+	g->version_argv[0] = "curl";
+	g->version_argv[1] = "--version";
+	g->version_argv[2] = NULL;
+	g->version_child.argv = g->version_argv;
+	g->version_child.out_limit = 65536;
+	/* The variables gh itself would answer with, in gh's order: the
+	 * same token as `gh auth token`, without a process. */
+	{
+		static const char *const dotcom[] = { "GH_TOKEN", "GITHUB_TOKEN" };
+		static const char *const enterprise[] = { "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN" };
+		const char *const *vars = host ? enterprise : dotcom;
+
+		for (int i = 0; i < 2; i++) {
+			const char *t = getenv(vars[i]);
+
+			if (!t || !*t)
+				continue;
+			if (set_token(g, t, strlen(t), vars[i]) == 0)
+				return 0;
+			buf_printf(why, "%s holds characters a token cannot have", vars[i]);
+			return -1;
+		}
+	}
+	if (program_on_path("gh")) {
+		int a = 0;
+
+		g->token_argv[a++] = "gh";
+		g->token_argv[a++] = "auth";
+		g->token_argv[a++] = "token";
+		if (host) {
+			/* gh 2.23's `auth token` ignores GH_HOST: name it. */
+			g->host = xstrdup(host);
+			g->token_argv[a++] = "--hostname";
+			g->token_argv[a++] = g->host;
+		}
+		g->token_argv[a] = NULL;
+		g->token_child.argv = g->token_argv;
+		g->token_child.out_limit = 4096;
+		g->token_pending = 1;
+		return 0;
+	}
+	return github_token_done(g, why);
+}
+
+int
+github_token_done(struct github *g, struct buf *why)
+{
+	static const char *const env[] = { "GITHUB_TOKEN", "GH_TOKEN" };
+	struct child *c = &g->token_child;
+	int asked_gh = g->token_pending;
+
+	g->token_pending = 0;
+	if (asked_gh && c->exit_code == 0 && !c->timed_out && !c->stopped && !c->exec_errno) {
+		size_t n = c->out.len;
+
+		while (n && (c->out.p[n - 1] == '\n' || c->out.p[n - 1] == '\r'))
+			n--;
+		if (set_token(g, c->out.p, n, "gh") == 0)
+			return 0;
+	}
+	for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
+		const char *t = getenv(env[i]);
+
+		if (!t || !*t)
+			continue;
+		if (set_token(g, t, strlen(t), env[i]) == 0)
+			return 0;
+		buf_printf(why, "%s holds characters a token cannot have", env[i]);
+		return -1;
+	}
+	if (!asked_gh)
+		buf_printf(why, "gh is not installed and GITHUB_TOKEN is not set");
+	else if (c->timed_out || c->never_started)
+		buf_printf(why, "gh auth token did not answer in time, and GITHUB_TOKEN is not set");
+	else
+		buf_printf(why, "gh is not logged in%s%s (gh auth login, or set GH_TOKEN)",
+		    g->host ? " to " : "", g->host ? shown(g->host, strlen(g->host), 0) : "");
+	return -1;
+}
+
+void
+github_version_done(struct github *g)
+{
+	const struct child *c = &g->version_child;
+	unsigned major = 0, minor = 0;
+	const char *p = c->out.p;
+
+	/* "curl 7.88.1 (x86_64-pc-linux-gnu) libcurl/7.88.1 ..." */
+	if (c->exit_code != 0 || !p || c->out.len < 8 || strncmp(p, "curl ", 5) != 0)
+		return;
+	p += 5;
+	while (*p >= '0' && *p <= '9' && major < 1000)
+		major = major * 10 + (unsigned)(*p++ - '0');
+	if (*p++ != '.')
+		return;
+	while (*p >= '0' && *p <= '9' && minor < 1000)
+		minor = minor * 10 + (unsigned)(*p++ - '0');
+	g->curl_follows_safely = major > 7 || (major == 7 && minor >= 83);
+}
+
+void
+github_free(struct github *g)
+{
+	child_free(&g->version_child);
+	child_free(&g->token_child);
+	free(g->api);
+	free(g->host);
+	memset(g->auth, 0, sizeof g->auth);
+	g->api = g->host = NULL;
+}
+
+int
+github_under_api(const struct github *g, const char *url)
+{
+	char o[300];
+	size_t n = strlen(g->api);
+
+	if (url_origin(url, o, sizeof o) < 0 || strcmp(o, g->origin) != 0)
+		return 0;
+	/* The same text up to the path: what url_origin accepted of both. */
+	return strncmp(url, g->api, n) == 0 && (url[n] == '/' || url[n] == '?');
+}
+
+int
+github_call(const struct github *g, struct gh_call *k, const char *path_or_url,
+    int headers, size_t max_bytes, struct buf *why)
+{
+	struct buf u = { 0 };
+	struct fetch_req req = { 0 };
+	char o[300];
+	int hops = k->hops;
 
 	memset(k, 0, sizeof *k);
-	k->paginate = paginate && g->use_gh;
-	k->headers = headers && !g->use_gh;
-	if (g->use_gh) {
-		buf_adds(&k->url, path_or_url);
-		k->argv[a++] = "gh";
-		k->argv[a++] = "api";
-		k->argv[a++] = "-H";
-		k->argv[a++] = "Accept: application/vnd.github+json";
-		if (k->paginate)
-			k->argv[a++] = "--paginate";
-		/* "--" ends gh's options: a path can never be taken for one. */
-		k->argv[a++] = "--";
-		k->argv[a++] = k->url.p;
-	} else {
-		if (starts_with(path_or_url, "http://") || starts_with(path_or_url, "https://"))
-			buf_adds(&k->url, path_or_url);
-		else
-			buf_printf(&k->url, "%s/%s", g->api_url, path_or_url);
-		snprintf(k->maxtime, sizeof k->maxtime, "%.3f", left > 0.2 ? left : 0.2);
-		k->argv[a++] = "curl";
-		k->argv[a++] = "-q";
-		k->argv[a++] = "--silent";
-		k->argv[a++] = "--show-error";
-		k->argv[a++] = "--fail";
-		k->argv[a++] = "--location";
-		k->argv[a++] = "--proto";
-		k->argv[a++] = "=http,https";
-		k->argv[a++] = "--proto-redir";
-		k->argv[a++] = "=http,https";
-		k->argv[a++] = "--max-time";
-		k->argv[a++] = k->maxtime;
-		/* The token comes on stdin as a config line, never in argv. */
-		k->argv[a++] = "--config";
-		k->argv[a++] = "-";
-		k->argv[a++] = "-H";
-		k->argv[a++] = "Accept: application/vnd.github+json";
-		if (k->headers) {
-			k->argv[a++] = "--dump-header";
-			k->argv[a++] = "-";
-		}
-		k->argv[a++] = "--url";
-		k->argv[a++] = k->url.p;
-		k->c.input = g->auth;
-		k->c.input_len = strlen(g->auth);
+	k->hops = hops;
+	if (starts_with(path_or_url, "http://") || starts_with(path_or_url, "https://"))
+		buf_adds(&u, path_or_url);
+	else
+		buf_printf(&u, "%s/%s", g->api, path_or_url);
+	k->url = xstrdup(buf_str(&u));
+	buf_free(&u);
+	if (strpbrk(k->url, " \"'\\\n\r\t")) {
+		buf_printf(why, "URL with white space or quotes refused: %s", shown(k->url, strlen(k->url), 0));
+		return -1;
 	}
-	k->argv[a] = NULL;
-	k->c.argv = k->argv;
+	k->with_token = url_origin(k->url, o, sizeof o) == 0 && strcmp(o, g->origin) == 0 &&
+	    g->auth[0];
+	req.url = k->url;
+	req.deadline = g->deadline;
+	req.max_bytes = max_bytes;
+	req.headers = headers;
+	req.fail_on_http_error = 1;
+	req.accept = k->with_token ? ACCEPT : NULL;
+	req.config = k->with_token ? g->auth : NULL;
+	/* A call with the token follows redirects only when curl is known to
+	 * drop it on the way to another origin; else it stops at a 3xx and
+	 * the caller goes on (github_next_hop). */
+	req.follow = !k->with_token || g->curl_follows_safely;
+	if (!req.follow)
+		req.headers = 1;
+	return fetch_prepare(&k->f, &req, why);
+}
+
+void
+github_call_free(struct gh_call *k)
+{
+	fetch_free(&k->f);
+	free(k->url);
+	k->url = NULL;
 }
 
 /* Case-insensitive "name:" at the start of a header line. */
@@ -186,23 +361,24 @@ link_next(const char *v, size_t n, struct buf *next)
 	}
 }
 
-const char *
-github_body(const char *p, size_t n, size_t *body_len, int *status, struct buf *next,
-    int *rate_limited)
+void
+github_parse(const char *p, size_t n, struct gh_response *r)
 {
 	const char *end = p + n;
 
-	*status = 0;
-	*rate_limited = 0;
-	next->len = 0;
-	buf_str(next);
-	/* curl -L prints one header block per response (a 302, then a 200). */
+	r->status = 0;
+	r->rate_limited = 0;
+	r->next.len = 0;
+	r->location.len = 0;
+	buf_str(&r->next);
+	buf_str(&r->location);
+	/* One header block per response curl saw (a 302, then a 200). */
 	while (end - p >= 5 && memcmp(p, "HTTP/", 5) == 0) {
 		const char *sp = memchr(p, ' ', (size_t)(end - p));
 
-		*status = sp && end - sp > 4 ? atoi(sp + 1) : 0;
-		next->len = 0;
-		buf_str(next);
+		r->status = sp && end - sp > 4 ? atoi(sp + 1) : 0;
+		r->next.len = 0;
+		r->location.len = 0;
 		for (;;) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t l;
@@ -220,43 +396,81 @@ github_body(const char *p, size_t n, size_t *body_len, int *status, struct buf *
 				break;
 			}
 			if ((v = header_value(p, l, "link")) != NULL)
-				link_next(v, (size_t)(p + l - v), next);
+				link_next(v, (size_t)(p + l - v), &r->next);
+			if ((v = header_value(p, l, "location")) != NULL) {
+				r->location.len = 0;
+				buf_add(&r->location, v, (size_t)(p + l - v));
+			}
 			if ((v = header_value(p, l, "x-ratelimit-remaining")) != NULL && *v == '0' &&
-			    (v + 1 == p + l || v[1] == '\r'))
-				*rate_limited = 1;
+			    v + 1 == p + l)
+				r->rate_limited = 1;
 			p = nl + 1;
 		}
+		buf_str(&r->next);
+		buf_str(&r->location);
 	}
-	*body_len = (size_t)(end - p);
-	return p;
+	r->body = p;
+	r->body_len = (size_t)(end - p);
 }
 
 void
-github_describe(const struct github *g, const struct gh_call *k, struct buf *out)
+gh_response_free(struct gh_response *r)
+{
+	buf_free(&r->next);
+	buf_free(&r->location);
+}
+
+int
+github_next_hop(const struct gh_call *k, const struct gh_response *r, struct buf *out,
+    struct buf *why)
+{
+	const char *loc = r->location.p ? r->location.p : "";
+
+	out->len = 0;
+	if (!*loc) {
+		buf_printf(why, "HTTP %d without a Location", r->status);
+		return -1;
+	}
+	if (k->hops + 1 > MAX_HOPS) {
+		buf_printf(why, "more than %d redirects", MAX_HOPS);
+		return -1;
+	}
+	if (starts_with(loc, "https://") || starts_with(loc, "http://")) {
+		buf_adds(out, loc);
+	} else if (loc[0] == '/' && loc[1] != '/') {
+		/* absolute path: the call's own scheme and authority */
+		const char *a = strstr(k->url, "://");
+		const char *p = a ? a + 3 + strcspn(a + 3, "/?#") : NULL;
+
+		if (!p) {
+			buf_printf(why, "cannot resolve Location \"%s\"", shown(loc, strlen(loc), 0));
+			return -1;
+		}
+		buf_add(out, k->url, (size_t)(p - k->url));
+		buf_adds(out, loc);
+	} else {
+		buf_printf(why, "redirect to \"%s\" refused: not an http(s) URL", shown(loc, strlen(loc), 0));
+		return -1;
+	}
+	buf_str(out);
+	return 0;
+}
+
+void
+github_describe(const struct gh_call *k, const struct gh_response *r, struct buf *out)
 {
 	out->len = 0;
-	if (g->use_gh && k->c.exit_code == GH_EXIT_AUTH && !k->c.timed_out) {
-		buf_adds(out, "gh is not logged in (gh auth login, or set GH_TOKEN)");
+	if (r && r->rate_limited && !k->f.c.timed_out && !k->f.c.exec_errno) {
+		buf_printf(out, "rate limited (HTTP %d, x-ratelimit-remaining: 0)", r->status);
 		return;
 	}
-	if (k->headers && !k->c.timed_out && !k->c.exec_errno) {
-		struct buf next = { 0 };
-		size_t bl;
-		int status, rl;
-
-		github_body(k->c.out.p ? k->c.out.p : "", k->c.out.len, &bl, &status, &next, &rl);
-		buf_free(&next);
-		if (rl) {
-			buf_printf(out, "rate limited (HTTP %d, x-ratelimit-remaining: 0)", status);
-			return;
-		}
+	if (k->f.c.timed_out) {
+		buf_printf(out, "curl killed at the time limit");
+		return;
 	}
-	child_describe(&k->c, out);
-}
-
-void
-github_call_free(struct gh_call *k)
-{
-	child_free(&k->c);
-	buf_free(&k->url);
+	if (k->f.c.never_started) {
+		buf_printf(out, "not started before the time limit");
+		return;
+	}
+	child_describe(&k->f.c, out);
 }

@@ -1,50 +1,107 @@
 /*
- * github: the few GitHub API calls exclusions makes, through `gh api` when
- * gh is installed, else through curl with GITHUB_TOKEN.  Each call is a
- * child (spawn.h) the caller starts and waits for, so many run at once.
- * The token never appears in any argv: curl reads it from its stdin.
+ * github: the only module that knows GitHub's URLs and where its token
+ * comes from.  Every call is a curl child (fetch.h) the caller queues on
+ * the pool.  The token comes once from `gh auth token` when gh is
+ * installed (honouring GH_HOST as gh does; when a variable gh would
+ * answer with is set, GH_TOKEN or GITHUB_TOKEN for github.com,
+ * GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN for another host, it is
+ * read directly), else from GITHUB_TOKEN or GH_TOKEN; it reaches curl on stdin, never argv, and only for URLs of the
+ * API's own origin (scheme, host, port).  Redirects of a call that carries
+ * the token are not followed by curl: the caller follows them through
+ * github_next_hop(), with the token only where the origin is the API's.
  */
 #ifndef GITHUB_H
 #define GITHUB_H
 
+#include "fetch.h"
 #include "spawn.h"
 #include "util.h"
 
 struct github {
-	int use_gh;                /* 1: gh api; 0: curl + token */
-	const char *api_url;       /* curl: "https://api.github.com" */
-	char auth[300];            /* curl: the config line with the token */
+	char *api;                 /* base URL, no trailing slash */
+	char origin[300];          /* "scheme://host:port" of api, lower case */
+	char auth[320];            /* curl config line with the token */
+	const char *token_from;    /* "gh", "GITHUB_TOKEN", "GH_TOKEN" */
 	double deadline;
+	/* The `gh auth token` child, when gh is installed: queue it, then
+	 * call github_token_done() once it has ended. */
+	int token_pending;
+	struct child token_child;
+	char *token_argv[6];
+	char *host;
+	/* curl drops the token on a redirect to another origin (scheme, host
+	 * or port) from 7.83.0 on: then a call that carries it may follow
+	 * redirects itself, in one process.  With an older curl, or before
+	 * `curl --version` has answered (queue version_child, then call
+	 * github_version_done), such a call stops at the 3xx and
+	 * github_next_hop() goes on without the token. */
+	int curl_follows_safely;
+	struct child version_child;
+	char *version_argv[3];
 };
 
-/* Choose the transport.  Returns 0, or -1 with why set (gh missing and no
- * usable GITHUB_TOKEN). */
+/* Choose the API (api_url, else https://$GH_HOST/api/v3 when GH_HOST names
+ * another host, else https://api.github.com) and the token's source.
+ * Returns 0 (token_pending set when gh must be asked first), or -1 with
+ * why set: no gh and no token in the environment, no curl. */
 int github_init(struct github *g, const char *api_url, double deadline, struct buf *why);
 
-/* One request: the child and the storage its argv points into. */
+/* After version_child has ended: sets curl_follows_safely. */
+void github_version_done(struct github *g);
+
+/* After token_child has ended: 0 with the token set, or -1 with why. */
+int github_token_done(struct github *g, struct buf *why);
+
+void github_free(struct github *g);
+
+/* One request. */
 struct gh_call {
-	struct child c;
-	char *argv[40];
-	struct buf url;
-	char maxtime[32];
-	int paginate;              /* gh: --paginate (pages back to back) */
-	int headers;               /* curl: -D - (headers before the body) */
+	struct fetch f;
+	char *url;                 /* absolute */
+	int with_token;            /* the token goes with it */
+	int hops;                  /* redirects followed so far */
 };
 
-/* Prepare a GET of path ("repos/o/r/..."), or of an absolute URL under the
- * API (a Link "next" page).  The caller starts c.c and waits for it. */
-void github_call(const struct github *g, struct gh_call *k, const char *path_or_url,
-    int paginate, int headers);
-
-/* For a curl call with headers: split off the header blocks, returning the
- * body; *status gets the last HTTP status, next the Link rel="next" URL
- * (empty when none), *rate_limited whether the limit ran out. */
-const char *github_body(const char *p, size_t n, size_t *body_len, int *status,
-    struct buf *next, int *rate_limited);
-
-/* One line: why a call failed (HTTP status, rate limit, not logged in...). */
-void github_describe(const struct github *g, const struct gh_call *k, struct buf *out);
+/* Prepare a GET of path ("repos/o/r/..." under the API) or of an absolute
+ * URL.  headers: header blocks before the body (needed to see a status,
+ * a redirect or a Link).  max_bytes 0 = no limit.  The caller queues
+ * k->f.c.  Returns 0, or -1 with why. */
+int github_call(const struct github *g, struct gh_call *k, const char *path_or_url,
+    int headers, size_t max_bytes, struct buf *why);
 
 void github_call_free(struct gh_call *k);
+
+/* A response as curl printed it with headers: the last block's status,
+ * its Link rel="next" and Location, and the body. */
+struct gh_response {
+	int status;
+	const char *body;
+	size_t body_len;
+	struct buf next;
+	struct buf location;
+	int rate_limited;          /* x-ratelimit-remaining: 0 */
+};
+void github_parse(const char *p, size_t n, struct gh_response *r);
+void gh_response_free(struct gh_response *r);
+
+/* For a 3xx: the absolute URL of the next hop (Location resolved against
+ * the call's URL) in out.  Returns 0, or -1 with why (no Location, not
+ * http(s), too many hops). */
+int github_next_hop(const struct gh_call *k, const struct gh_response *r, struct buf *out,
+    struct buf *why);
+
+/* Is url on the API's origin and under its base path? */
+int github_under_api(const struct github *g, const char *url);
+
+/* "scheme://host:port" of url, lower case, default port made explicit.
+ * Returns 0, or -1 when url is not a plain http(s) URL (user info too). */
+int url_origin(const char *url, char *out, size_t cap);
+
+/* One line: why a call failed (HTTP status, rate limit, curl's words). */
+void github_describe(const struct gh_call *k, const struct gh_response *r, struct buf *out);
+
+/* Is s safe inside an API path / query (letters, digits, . _ - and, when
+ * slash is set, /)?  Validates --repo, --workflow and --branch. */
+int github_name_ok(const char *s, int slash);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fetch.h"
+#include "file.h"
 
 #define MAX_COLLECTED (64u * 1024 * 1024)
 
@@ -452,7 +452,7 @@ out:
 }
 
 void
-scope_collateral(const struct scope *s, const struct strlist *printed)
+scope_collateral(const struct scope *s, const struct strlist *printed, struct diags *d)
 {
 	size_t n = 0;
 
@@ -465,7 +465,7 @@ scope_collateral(const struct scope *s, const struct strlist *printed)
 			continue;
 		for (size_t j = 0; j < printed->n; j++) {
 			if (starts_with(c, printed->v[j])) {
-				logmsg(LOG_WARN, "collateral: --deselect=%s also removes %s, which no entry names",
+				diag_add(d, LOG_WARN, "collateral", "--deselect=%s also removes %s, which no entry names",
 				    printed->v[j], c);
 				n++;
 				break;
@@ -473,7 +473,7 @@ scope_collateral(const struct scope *s, const struct strlist *printed)
 		}
 	}
 	if (n)
-		logmsg(LOG_INFO, "collateral: %zu collected tests removed by prefix only (pytest has no exact --deselect)", n);
+		diag_add(d, LOG_INFO, "collateral", "%zu collected tests removed by prefix only (pytest has no exact --deselect)", n);
 }
 
 int

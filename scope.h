@@ -7,6 +7,7 @@
 #ifndef SCOPE_H
 #define SCOPE_H
 
+#include "diag.h"
 #include "match.h"
 #include "testtree.h"
 #include "util.h"
@@ -52,7 +53,7 @@ int scope_check(const struct scope *s, const char *id, struct strlist *fixed, st
 
 /* With --collected: tell on stderr which collected tests the printed
  * --deselect prefixes remove although they are not themselves printed. */
-void scope_collateral(const struct scope *s, const struct strlist *printed);
+void scope_collateral(const struct scope *s, const struct strlist *printed, struct diags *d);
 
 /* Split "path::Class::method" into its parts (method may be absent, or
  * hold "::" itself).  Returns -1 when there is no "::" at all. */

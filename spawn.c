@@ -6,13 +6,100 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
 #define ERR_KEEP (16 * 1024)
-#define TERM_GRACE 0.3          /* seconds between TERM and KILL */
+
+/*
+ * Children run in their own process groups, so the terminal's ^C (and a
+ * TERM or HUP sent to our group) no longer reaches them.  While a child is
+ * running its group is in this table, and the signals below, when still at
+ * their default action at the first child_start, are passed on to every
+ * group in it before this process dies of them.  A fixed table: the signal
+ * handler reads it, so it is never reallocated (children beyond LIVE_MAX at
+ * once are not passed signals).
+ */
+#define LIVE_MAX 256
+static volatile pid_t live_pids[LIVE_MAX];
+static const int passed_on[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+static sigset_t passing;        /* those of passed_on whose handler is ours */
+static int passing_set_up;
+
+static void
+pass_on_signal(int sig)
+{
+	struct sigaction dfl;
+	sigset_t s;
+
+	for (size_t i = 0; i < LIVE_MAX; i++) {
+		pid_t pid = live_pids[i];
+
+		if (pid > 0)
+			kill(-pid, sig);
+	}
+	/* Then die of it as we would have without the handler. */
+	dfl.sa_handler = SIG_DFL;
+	dfl.sa_flags = 0;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+}
+
+static void
+set_up_passing(void)
+{
+	struct sigaction sa, old;
+
+	if (passing_set_up)
+		return;
+	passing_set_up = 1;
+	sigemptyset(&passing);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = pass_on_signal;
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof passed_on / sizeof passed_on[0]; i++) {
+		/* A signal the program ignores or handles itself is its own. */
+		if (sigaction(passed_on[i], NULL, &old) < 0 || old.sa_handler != SIG_DFL)
+			continue;
+		if (sigaction(passed_on[i], &sa, NULL) == 0)
+			sigaddset(&passing, passed_on[i]);
+	}
+}
+
+static void
+remember_pid(pid_t pid)
+{
+	for (size_t i = 0; i < LIVE_MAX; i++) {
+		if (live_pids[i] == 0) {
+			live_pids[i] = pid;
+			return;
+		}
+	}
+}
+
+static void
+forget_pid(pid_t pid)
+{
+	for (size_t i = 0; i < LIVE_MAX; i++)
+		if (live_pids[i] == pid)
+			live_pids[i] = 0;
+}
+
+/* c is reaped (or no longer ours to wait for). */
+static void
+mark_reaped(struct child *c)
+{
+	c->reaped = 1;
+	if (c->pid > 0)
+		forget_pid(c->pid);
+}
 
 static int
 set_cloexec(int fd)
@@ -43,14 +130,26 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
-/* In the child after fork: only async-signal-safe calls until exec. */
+/* In the child after fork, with every signal blocked: only
+ * async-signal-safe calls until exec. */
 static void
-exec_child(struct child *c, int in_r, int out_w, int err_w, int report_w)
+exec_child(struct child *c, int in_r, int out_w, int err_w, int report_w,
+    const sigset_t *mask)
 {
+	struct sigaction dfl;
 	int e;
 
+	/* A group of its own: a kill reaches whatever it starts too. */
+	setpgid(0, 0);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	for (size_t i = 0; i < sizeof passed_on / sizeof passed_on[0]; i++)
+		if (sigismember(&passing, passed_on[i]) == 1)
+			sigaction(passed_on[i], &dfl, NULL);
 	/* The parent ignores SIGPIPE; a child must not inherit that. */
-	signal(SIGPIPE, SIG_DFL);
+	sigaction(SIGPIPE, &dfl, NULL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
 		goto fail;
 	if (c->env)
@@ -68,27 +167,44 @@ child_start(struct child *c)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int report[2] = { -1, -1 };
+	sigset_t all, old;
 	ssize_t r;
 	int e = 0;
 
 	c->pid = -1;
 	c->fd_in = c->fd_out = c->fd_err = -1;
 	c->exit_code = -1;
+	c->signal = 0;
 	c->reaped = 0;
 	c->exec_errno = 0;
+	c->timed_out = 0;
+	c->stopped = 0;
+	c->never_started = 0;
+	c->seconds = 0;
 	c->started = now_seconds();
+	set_up_passing();
 	if (make_pipe(in) < 0 || make_pipe(out) < 0 || make_pipe(err) < 0 ||
 	    make_pipe(report) < 0) {
 		c->exec_errno = errno;
 		goto fail;
 	}
+	/* No signal handler runs in the child before exec, and the parent
+	 * knows the child's group before a signal can be passed on. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	c->pid = fork();
 	if (c->pid < 0) {
 		c->exec_errno = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		goto fail;
 	}
 	if (c->pid == 0)
-		exec_child(c, in[0], out[1], err[1], report[1]);
+		exec_child(c, in[0], out[1], err[1], report[1], &old);
+	/* The child does this too; whichever comes second fails harmlessly
+	 * (EACCES once it has exec'd, ESRCH once it is gone). */
+	(void)setpgid(c->pid, c->pid);
+	remember_pid(c->pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -103,7 +219,7 @@ child_start(struct child *c)
 
 		while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
 			;
-		c->reaped = 1;
+		mark_reaped(c);
 		c->exec_errno = e;
 		close(in[1]);
 		close(out[0]);
@@ -134,7 +250,7 @@ fail:
 static void
 note_status(struct child *c, int st)
 {
-	c->reaped = 1;
+	mark_reaped(c);
 	c->seconds = now_seconds() - c->started;
 	if (WIFEXITED(st)) {
 		c->exit_code = WEXITSTATUS(st);
@@ -144,41 +260,93 @@ note_status(struct child *c, int st)
 	}
 }
 
-/* TERM, a short grace, then KILL; always reaped on return. */
+/* sig to c's process group.  Only while c is unreaped: until then its
+ * group id cannot belong to anyone else. */
 static void
-kill_and_reap(struct child *c)
+signal_child(const struct child *c, int sig)
 {
-	double until;
-	int st;
+	if (kill(-c->pid, sig) < 0 && errno == ESRCH)
+		kill(c->pid, sig);
+}
 
-	close_fd(&c->fd_in);
-	close_fd(&c->fd_out);
-	close_fd(&c->fd_err);
-	if (c->reaped || c->pid <= 0)
-		return;
-	kill(c->pid, SIGTERM);
+/* Has c (unreaped) exited?  Looked at without reaping it, so that its
+ * group can still be signalled safely. */
+static int
+has_exited(const struct child *c)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return errno != EINTR;  /* not ours to wait for: nothing to wait for */
+	return si.si_pid == c->pid;
+}
+
+/*
+ * Kill every unreaped child of cs together: TERM (and CONT, for one that
+ * is stopped) to each process group, one grace period for them all, ended
+ * early when every leader has exited, then KILL to every group (the leaders
+ * are unreaped until then, so the group ids are still theirs: this also
+ * ends what a leader left behind) and reap.  Their pipes are closed first.
+ * Returns how many were killed.
+ */
+static size_t
+kill_all(struct child **cs, size_t n)
+{
+	size_t killed = 0;
+	double until;
+
+	for (size_t i = 0; i < n; i++) {
+		struct child *c = cs[i];
+
+		close_fd(&c->fd_in);
+		close_fd(&c->fd_out);
+		close_fd(&c->fd_err);
+		if (c->reaped || c->pid <= 0)
+			continue;
+		signal_child(c, SIGTERM);
+		signal_child(c, SIGCONT);
+		killed++;
+	}
+	if (killed == 0)
+		return 0;
 	until = now_seconds() + TERM_GRACE;
 	for (;;) {
-		pid_t r = waitpid(c->pid, &st, WNOHANG);
+		int all_exited = 1;
 
-		if (r == c->pid) {
-			note_status(c, st);
-			return;
-		}
-		if (r < 0 && errno != EINTR)
-			break;
-		if (now_seconds() >= until)
+		for (size_t i = 0; i < n && all_exited; i++)
+			if (!cs[i]->reaped && cs[i]->pid > 0 && !has_exited(cs[i]))
+				all_exited = 0;
+		if (all_exited || now_seconds() >= until)
 			break;
 		poll(NULL, 0, 5);
 	}
-	kill(c->pid, SIGKILL);
-	while (waitpid(c->pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			c->reaped = 1;
-			return;
+	for (size_t i = 0; i < n; i++)
+		if (!cs[i]->reaped && cs[i]->pid > 0)
+			signal_child(cs[i], SIGKILL);
+	for (size_t i = 0; i < n; i++) {
+		struct child *c = cs[i];
+		int st;
+
+		if (c->reaped || c->pid <= 0)
+			continue;
+		while (waitpid(c->pid, &st, 0) < 0) {
+			if (errno != EINTR) {
+				mark_reaped(c);
+				break;
+			}
 		}
+		if (!c->reaped)
+			note_status(c, st);
 	}
-	note_status(c, st);
+	return killed;
+}
+
+/* TERM, a short grace, then KILL, to c's group; always reaped on return. */
+static void
+kill_and_reap(struct child *c)
+{
+	kill_all(&c, 1);
 }
 
 static void
@@ -201,6 +369,14 @@ drain(struct child *c, int *fd, int is_out)
 		size_t room = c->err.len < ERR_KEEP ? ERR_KEEP - c->err.len : 0;
 
 		buf_add(&c->err, chunk, (size_t)r < room ? (size_t)r : room);
+		return;
+	}
+	/* A pool's output callback takes the place of c's own. */
+	if (c->pool_out) {
+		if (c->pool_out(c->pool_arg, c, chunk, (size_t)r) != 0) {
+			c->stopped = 1;
+			kill_and_reap(c);
+		}
 		return;
 	}
 	if (c->on_out) {
@@ -269,7 +445,8 @@ serve(struct child **cs, size_t n, double deadline, int any)
 					live--;
 					ended++;
 				} else if (r < 0 && errno != EINTR) {
-					c->reaped = 1;
+					close_fd(&c->fd_in);
+					mark_reaped(c);
 					live--;
 					ended++;
 				} else {
@@ -281,13 +458,11 @@ serve(struct child **cs, size_t n, double deadline, int any)
 			break;
 		left = deadline - now_seconds();
 		if (left <= 0) {
-			for (size_t i = 0; i < n; i++) {
-				if (!cs[i]->reaped) {
+			/* All at once: one grace period, not one each. */
+			for (size_t i = 0; i < n; i++)
+				if (!cs[i]->reaped)
 					cs[i]->timed_out = 1;
-					kill_and_reap(cs[i]);
-					ended++;
-				}
-			}
+			ended += kill_all(cs, n);
 			break;
 		}
 		ms = left > 3600 ? 3600 * 1000 : (int)(left * 1000) + 1;
@@ -329,9 +504,7 @@ children_wait(struct child **cs, size_t n, double deadline)
 {
 	serve(cs, n, deadline, 0);
 	/* Nothing is left behind: whatever is still unreaped is killed. */
-	for (size_t i = 0; i < n; i++)
-		if (!cs[i]->reaped)
-			kill_and_reap(cs[i]);
+	kill_all(cs, n);
 }
 
 size_t
@@ -347,6 +520,202 @@ child_run(struct child *c, double deadline)
 		return -1;
 	children_wait(&c, 1, deadline);
 	return c->exit_code == 0 && !c->timed_out && !c->stopped ? 0 : -1;
+}
+
+static double
+ended_at(const struct child *c)
+{
+	return c->started + c->seconds;
+}
+
+void
+pool_run(struct pool *p)
+{
+	size_t limit = p->limit ? p->limit : 1;
+	struct child **run = NULL, **done = NULL;
+	size_t nrun = 0, cap = 0;
+
+	p->started = p->failed_to_start = p->killed_at_deadline = 0;
+	for (;;) {
+		size_t nrest = 0, ndone = 0;
+
+		while (nrun < limit && now_seconds() < p->deadline) {
+			struct child *c = p->next(p->arg);
+
+			if (!c)
+				break;
+			c->pool_out = p->output;
+			c->pool_arg = p->arg;
+			if (child_start(c) < 0) {
+				c->pool_out = NULL;
+				p->failed_to_start++;
+				if (p->finished)
+					p->finished(p->arg, c);
+				continue;
+			}
+			p->started++;
+			if (nrun == cap) {
+				cap = cap ? 2 * cap : 8;
+				run = xrealloc(run, cap * sizeof *run);
+				done = xrealloc(done, cap * sizeof *done);
+			}
+			run[nrun++] = c;
+		}
+		if (nrun == 0)
+			break;
+		/* Returns when one or more have ended; at the deadline it kills
+		 * them all. */
+		serve(run, nrun, p->deadline, 1);
+		for (size_t i = 0; i < nrun; i++) {
+			if (run[i]->reaped)
+				done[ndone++] = run[i];
+			else
+				run[nrest++] = run[i];
+		}
+		if (ndone == 0) {
+			/* serve gave up (poll failed): end them rather than spin. */
+			kill_all(run, nrun);
+			continue;
+		}
+		nrun = nrest;
+		/* Those that ended together, in the order they ended. */
+		for (size_t i = 1; i < ndone; i++) {
+			struct child *c = done[i];
+			size_t j = i;
+
+			for (; j > 0 && ended_at(done[j - 1]) > ended_at(c); j--)
+				done[j] = done[j - 1];
+			done[j] = c;
+		}
+		for (size_t i = 0; i < ndone; i++) {
+			struct child *c = done[i];
+
+			c->pool_out = NULL;
+			c->pool_arg = NULL;
+			if (c->timed_out)
+				p->killed_at_deadline++;
+			if (p->finished)
+				p->finished(p->arg, c);
+		}
+	}
+	free(run);
+	free(done);
+}
+
+void
+childq_add(struct childq *q, struct child *c)
+{
+	c->q_next = NULL;
+	if (q->tail)
+		q->tail->q_next = c;
+	else
+		q->head = c;
+	q->tail = c;
+	q->queued++;
+}
+
+static struct child *
+childq_next(void *arg)
+{
+	struct childq *q = arg;
+	struct child *c = q->head;
+
+	if (!c)
+		return NULL;
+	q->head = c->q_next;
+	if (!q->head)
+		q->tail = NULL;
+	c->q_next = NULL;
+	q->queued--;
+	return c;
+}
+
+static void
+childq_finished(void *arg, struct child *c)
+{
+	(void)arg;
+	if (c->on_done)
+		c->on_done(c->on_done_arg, c);
+}
+
+void
+childq_run(struct childq *q, size_t limit, double deadline)
+{
+	struct pool p = {
+		.limit = limit,
+		.deadline = deadline,
+		.next = childq_next,
+		.finished = childq_finished,
+		.arg = q,
+	};
+	struct child *c;
+
+	pool_run(&p);
+	/* pool_run stops early only when the queue is empty: what is left
+	 * met the deadline first (and so does what their on_done adds). */
+	while ((c = childq_next(q)) != NULL) {
+		c->never_started = 1;
+		c->pid = -1;
+		c->fd_in = c->fd_out = c->fd_err = -1;
+		c->reaped = 1;
+		c->exit_code = -1;
+		c->signal = 0;
+		c->exec_errno = 0;
+		c->timed_out = 0;
+		c->stopped = 0;
+		c->seconds = 0;
+		c->started = now_seconds();
+		childq_finished(q, c);
+	}
+}
+
+static int
+is_program(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int
+program_on_path(const char *prog)
+{
+	const char *path;
+	char dflt[1024];
+	struct buf b = { 0 };
+	int found = 0;
+
+	if (!prog || !*prog)
+		return 0;
+	if (strchr(prog, '/'))
+		return is_program(prog);
+	path = getenv("PATH");
+	if (!path) {
+		/* What execvp searches without PATH. */
+		size_t n = confstr(_CS_PATH, dflt, sizeof dflt);
+
+		path = n > 0 && n <= sizeof dflt ? dflt : "/bin:/usr/bin";
+	}
+	for (;;) {
+		const char *colon = strchr(path, ':');
+		size_t n = colon ? (size_t)(colon - path) : strlen(path);
+
+		b.len = 0;
+		if (n == 0)
+			buf_adds(&b, ".");
+		else
+			buf_add(&b, path, n);
+		buf_printf(&b, "/%s", prog);
+		if (is_program(buf_str(&b))) {
+			found = 1;
+			break;
+		}
+		if (!colon)
+			break;
+		path = colon + 1;
+	}
+	buf_free(&b);
+	return found;
 }
 
 static int
@@ -365,7 +734,9 @@ child_describe(const struct child *c, struct buf *out)
 	size_t lastlen = 0;
 
 	out->len = 0;
-	if (c->exec_errno == ENOENT)
+	if (c->never_started)
+		buf_printf(out, "%s not started before the time limit", c->argv[0]);
+	else if (c->exec_errno == ENOENT)
 		buf_printf(out, "%s is not installed (not found on PATH)", c->argv[0]);
 	else if (c->exec_errno)
 		buf_printf(out, "cannot run %s: %s", c->argv[0], strerror(c->exec_errno));

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "fetch.h"
+#include "file.h"
 #include "match.h"
 
 /* Test files larger than this are passed over: no real test file is. */
@@ -435,7 +435,7 @@ cmp_names(const void *a, const void *b)
 }
 
 static void
-scan_dir(struct testtree *t, const char *root, const char *rel, int depth)
+scan_dir(struct testtree *t, const char *root, const char *rel, int depth, struct diags *dg)
 {
 	struct buf full = { 0 }, path = { 0 };
 	struct strlist names = { 0 };
@@ -445,7 +445,7 @@ scan_dir(struct testtree *t, const char *root, const char *rel, int depth)
 	buf_printf(&full, "%s/%s", root, rel);
 	d = opendir(buf_str(&full));
 	if (!d) {
-		logmsg(LOG_WARN, "test tree: cannot read %s: %s", buf_str(&full), strerror(errno));
+		diag_add(dg, LOG_WARN, "test tree", "cannot read %s: %s", buf_str(&full), strerror(errno));
 		buf_free(&full);
 		return;
 	}
@@ -467,14 +467,14 @@ scan_dir(struct testtree *t, const char *root, const char *rel, int depth)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
 			if (depth < MAX_DIR_DEPTH)
-				scan_dir(t, root, buf_str(&path), depth + 1);
+				scan_dir(t, root, buf_str(&path), depth + 1, dg);
 		} else if (S_ISREG(st.st_mode) && is_test_file(names.v[i])) {
 			struct buf src = { 0 }, why = { 0 };
 
 			if (read_file_limited(buf_str(&full), MAX_SOURCE, &src, &why) == 0)
 				tree_scan_source(t, buf_str(&path), src.p, src.len);
 			else
-				logmsg(LOG_WARN, "test tree: %s: %s", buf_str(&full), buf_str(&why));
+				diag_add(dg, LOG_WARN, "test tree", "%s: %s", buf_str(&full), buf_str(&why));
 			buf_free(&src);
 			buf_free(&why);
 		}
@@ -485,7 +485,7 @@ scan_dir(struct testtree *t, const char *root, const char *rel, int depth)
 }
 
 int
-tree_scan_dir(struct testtree *t, const char *root, const char *dir)
+tree_scan_dir(struct testtree *t, const char *root, const char *dir, struct diags *d)
 {
 	struct buf full = { 0 };
 	struct stat st;
@@ -505,7 +505,7 @@ tree_scan_dir(struct testtree *t, const char *root, const char *dir)
 		free(rel);
 		return -1;
 	}
-	scan_dir(t, root, rel, 0);
+	scan_dir(t, root, rel, 0, d);
 	buf_free(&full);
 	free(rel);
 	return (int)(t->files.n - before);

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "diag.h"
 #include "util.h"
 
 struct tclass {
@@ -33,7 +34,7 @@ struct testtree {
 /* Scan the test files (test_*.py, *_test.py) below root/dir, recursively.
  * Returns the number of files read, or -1 when root/dir is not a
  * directory.  Unreadable files are warned about and passed over. */
-int tree_scan_dir(struct testtree *t, const char *root, const char *dir);
+int tree_scan_dir(struct testtree *t, const char *root, const char *dir, struct diags *d);
 
 /* Scan one file's source text; path is what node ids will start with. */
 void tree_scan_source(struct testtree *t, const char *path, const char *src, size_t len);

@@ -7,23 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-int log_level = LOG_INFO;
-
-void
-logmsg(int level, const char *fmt, ...)
-{
-	va_list ap;
-	char line[2048];
-
-	if (level > log_level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	/* One write per line, so lines from concurrent runs never interleave. */
-	fprintf(stderr, "exclusions: %s\n", line);
-}
-
 static void
 out_of_memory(size_t n)
 {
@@ -271,4 +254,37 @@ starts_with_n(const char *s, size_t n, const char *prefix)
 	size_t l = strlen(prefix);
 
 	return n >= l && memcmp(s, prefix, l) == 0;
+}
+
+int
+text_is_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p;
+		int more;
+		unsigned cp;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) { more = 1; cp = c & 0x1f; }
+		else if (c >= 0xe0 && c <= 0xef) { more = 2; cp = c & 0x0f; }
+		else if (c >= 0xf0 && c <= 0xf4) { more = 3; cp = c & 0x07; }
+		else return 0;
+		p++;
+		for (int i = 0; i < more; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if ((more == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (more == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+	}
+	return 1;
 }

@@ -1,20 +1,9 @@
-/* Small shared pieces: messages on stderr, growable buffers, string lists,
+/* Small shared pieces: growable buffers, string lists,
  * the monotonic clock.  Nothing here knows about tests or PyTorch. */
 #ifndef UTIL_H
 #define UTIL_H
 
 #include <stddef.h>
-
-/* Message levels; -q shows only LOG_WARN, -v adds LOG_DEBUG. */
-enum { LOG_WARN = 0, LOG_INFO = 1, LOG_DEBUG = 2 };
-extern int log_level;
-
-/* One line on stderr, prefixed "exclusions: ". */
-void logmsg(int level, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
 
 /* Allocation failure is not bad input: it ends the run with a message. */
 void *xmalloc(size_t n);
@@ -64,5 +53,11 @@ int ends_with(const char *s, const char *suffix);
 int starts_with(const char *s, const char *prefix);
 /* The same for the n bytes at s (not NUL-terminated). */
 int starts_with_n(const char *s, size_t n, const char *prefix);
+
+/* Is s (NUL-terminated) printable UTF-8 without control characters? */
+int text_is_clean(const char *s);
+
+/* Is s (NUL-terminated) printable UTF-8 without control characters? */
+int text_is_clean(const char *s);
 
 #endif

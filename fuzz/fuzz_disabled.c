@@ -15,7 +15,10 @@
  *     list, in order, and the key parses the same way again;
  *   - the count of entries seen is -1 exactly when why says something, and
  *     never less than the number kept;
- *   - a keep callback that keeps nothing sees the same entries.
+ *   - a keep callback that keeps nothing sees the same entries;
+ *   - the warnings about malformed entries are at most six records (five
+ *     named, one count), each a LOG_WARN from the source given; without a
+ *     stream (NULL) the parse is the same.
  */
 #include "disabled.h"
 
@@ -117,6 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct entries out = { 0 }, none = { 0 };
 	struct buf why = { 0 }, why2 = { 0 };
 	struct seen s, s2;
+	struct diags d = { .keep_level = LOG_WARN };
 	long n, n2;
 
 	REQUIRE(doc != NULL);
@@ -126,11 +130,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(doc, data, size);
 	else
 		doc[0] = '\0';   /* never read: keeps -Wmaybe-uninitialized quiet */
-	log_level = -1;   /* malformed-entry warnings would flood the output */
-
-	n = disabled_parse(doc, size, "fuzz", NULL, keep_all, &s, &out, &why);
+	/* The warnings go to a stream that keeps them (nothing is printed:
+	 * they would flood the output); the second parse has none (NULL). */
+	n = disabled_parse(doc, size, "fuzz", NULL, keep_all, &s, &out, &why, &d);
 	REQUIRE(n >= -1);
 	REQUIRE((n == -1) == (why.len > 0));
+	REQUIRE(d.n <= 6);        /* five named, then one line for the rest */
+	for (size_t i = 0; i < d.n; i++)
+		REQUIRE(d.v[i].level == LOG_WARN && strcmp(d.v[i].source, "fuzz") == 0 &&
+		    d.v[i].text[0] != '\0');
+	REQUIRE(n == -1 || (size_t)n >= d.n);
 	if (n >= 0) {
 		REQUIRE((size_t)n >= out.n);
 		REQUIRE(out.n == s.keys.n && s.keys.n <= s.calls);
@@ -154,7 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* Keeping nothing: the same entries pass by, nothing is copied. */
-	n2 = disabled_parse(doc, size, "fuzz", NULL, keep_none, &s2, &none, &why2);
+	n2 = disabled_parse(doc, size, "fuzz", NULL, keep_none, &s2, &none, &why2, NULL);
 	REQUIRE(n2 == n && none.n == 0 && s2.calls == s.calls);
 	REQUIRE(why2.len == why.len && (why.len == 0 || strcmp(buf_str(&why), buf_str(&why2)) == 0));
 
@@ -164,6 +173,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_free(&why2);
 	seen_free(&s);
 	seen_free(&s2);
+	diags_free(&d);
 	free(doc);
 	return 0;
 }

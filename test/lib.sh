@@ -6,7 +6,7 @@
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 EXCLUSIONS=${EXCLUSIONS:-$TOP/exclusions}
-DATA=${DATA:-$TOP/../shared/data}
+DATA=${DATA:-$TOP/test/data}
 TESTDIR=$TOP/test
 export LC_ALL=C PYTHONDONTWRITEBYTECODE=1
 
@@ -29,6 +29,9 @@ expect_eq() {
 # The tests never reach the internet: gh gets no credentials and no stored
 # login (it then fails at once, exit 4), and curl gets no token.
 unset GH_TOKEN GITHUB_TOKEN GH_ENTERPRISE_TOKEN GITHUB_ENTERPRISE_TOKEN GH_HOST
+# curl's CA bundle comes from each case (CURL_CA_BUNDLE, or SSL_CERT_FILE as
+# gh takes it), never from the machine's environment.
+unset CURL_CA_BUNDLE
 export GH_NO_UPDATE_NOTIFIER=1 GH_PROMPT_DISABLED=1
 
 # A scratch directory removed when the script exits.

@@ -2,7 +2,7 @@
 """Loopback test server for the exclusions integration tests (stdlib only).
 
 Usage: server.py --port-file FILE [--tls CERT KEY] [--delay SECONDS] [--root DIR]
-                 [--github-fixtures DIR]
+                 [--github-fixtures DIR] [--peer NAME=URL]...
 
 Binds 127.0.0.1 on a free port, writes the port number to FILE (atomically:
 temporary name, then rename), and serves until killed.  Every request line is
@@ -17,8 +17,9 @@ when it is received (before any --delay), and every response status as
 so that a test can count how often a path was asked for.
 
 Routes:
-  /data/<name>          the file <name> from --root (default ../../shared/data
-                        relative to this script), with Content-Length
+  /data/<name>          the file <name> from --root (default test/data, the
+                        folder beside this script, which holds the two
+                        disabled-tests snapshots), with Content-Length
   /status/<code>        that status, short text body
   /stall                200, Content-Length 1000, a few bytes, then nothing
                         for 600 s
@@ -45,17 +46,37 @@ Fake GitHub (what `gh api` and curl --api-url .../api/v3 ask for):
   /api/v3/repos/OWNER/SCENARIO/actions/runs/RUN/jobs?per_page=N&page=K
         {"total_count", "jobs": [...]}, pages of per_page (default 30, at
         most 100), with GitHub's Link header (absolute URLs of this server,
-        in GitHub's order: rel="prev" (later pages), "next", "last", "first"
-        (later pages)).
+        or of a peer, below; in GitHub's order: rel="prev" (later pages),
+        "next", "last", "first" (later pages)).
   /api/v3/repos/OWNER/SCENARIO/actions/jobs/JOB/logs
-        302 to /blobs/OWNER/SCENARIO/JOB?sig=..., which serves the log as
-        text/plain, every line timestamped like GitHub Actions logs.
+        302 to /blobs/OWNER/SCENARIO/JOB?sig=... (on this server, or a peer,
+        below), which serves the log as text/plain, every line timestamped
+        like GitHub Actions logs.
   OWNER is not looked at: tests put a case tag there, to count their own
   requests in the log.  SCENARIO is a key of scenarios.json (basic,
-  ratelimit, stall, badids, badjobids, hostile, bench); unknown ones 404.
+  ratelimit, stall, badids, badjobids, hostile, bench, bench2, authlogs,
+  authruns-b, authruns-c, authnext); unknown ones 404.
   Every request under /api/v3 and /blobs also logs
         auth: PATH <Authorization header, or "(none)">
+        agent: PATH <User-Agent header, or "(none)">
+  (so a test can tell gh's calls, "GitHub CLI ...", from curl's).
   --delay applies to every response, the 302 and the blob included.
+
+Other origins (--peer NAME=URL, repeatable): URL is the base
+(scheme://127.0.0.1:PORT, no path) of another instance of this server, such
+as one on another port or plain HTTP; scenarios.json names it by NAME, to
+send a client elsewhere:
+  "runs_redirect": NAME      (scenario) the runs list answers 302 to the same
+        path and query on NAME.  A server that has no peer of that name
+        serves the list itself: peers are started without --peer, so they
+        answer what they are sent, and a redirect never loops.
+  "links_at": NAME           (run) the jobs pages' Link URLs name NAME's
+        base instead of this server's (so rel="next" points elsewhere).
+  "log_at": NAME             (special job) the logs route answers 302 to the
+        blob on NAME (/blobs/OWNER/SCENARIO/JOB?sig=...).
+  A peer name this server does not know makes links_at and log_at name this
+  server itself (and logs "server: no peer NAME"), so that the test sees the
+  other origin was never reached.
 
 --tls CERT KEY serves HTTPS (the listening socket is wrapped by an
 ssl.SSLContext; the handshake runs in the connection's own thread, so a
@@ -224,10 +245,25 @@ def gh_hostile_lines():
     ]
 
 
+def peer_base(h, name):
+    """The base URL of peer NAME, or this server's own (logged) if unknown."""
+    if name is None:
+        return h.base_url()
+    url = h.server.peers.get(name)
+    if url is None:
+        log("server: no peer %s, naming this server instead" % name)
+        return h.base_url()
+    return url
+
+
 def api_runs(h, m, query):
     scen = gh_scenario(m.group("scen"))
     if scen is None:
         return api_not_found(h)
+    peer = scen.get("runs_redirect")
+    if peer is not None and peer in h.server.peers:
+        # The same path and query on the other origin.
+        return h.send_body(302, "", headers={"Location": h.server.peers[peer] + h.path})
     err = scen.get("runs_error")
     if err:
         return h.send_json(err["status"], json.dumps(err["body"]), err.get("headers"))
@@ -286,7 +322,8 @@ def api_jobs(h, m, query):
                      % (jid, gh_run_id_text(run), gh_json_str(name), gh_json_str(concl), steps))
     body = '{"total_count": %d, "jobs": [%s]}' % (len(jobs), ", ".join(items))
     url = "%s/api/v3/repos/%s/%s/actions/runs/%s/jobs?per_page=%d&page=" % (
-        h.base_url(), m.group("owner"), m.group("scen"), m.group("run"), per_page)
+        peer_base(h, run.get("links_at")), m.group("owner"), m.group("scen"),
+        m.group("run"), per_page)
     # GitHub's order: prev, next, last, first.
     links = []
     if page > 1:
@@ -302,11 +339,12 @@ def api_jobs(h, m, query):
 
 def api_logs(h, m, _query):
     scen = gh_scenario(m.group("scen"))
-    run, _sp = gh_find_job(scen or {}, m.group("job"))
+    run, sp = gh_find_job(scen or {}, m.group("job"))
     if run is None:
         return api_not_found(h)
     to = "%s/blobs/%s/%s/%s?sig=fake%%2Bsignature&se=2026-08-21T20%%3A00%%3A00Z" % (
-        h.base_url(), m.group("owner"), m.group("scen"), m.group("job"))
+        peer_base(h, (sp or {}).get("log_at")), m.group("owner"), m.group("scen"),
+        m.group("job"))
     return h.send_body(302, "", headers={"Location": to})
 
 
@@ -391,6 +429,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.r_status(path[len("/status/"):])
         if path.startswith("/api/v3/") or path == "/api/v3" or path.startswith("/blobs/"):
             log("auth: %s %s" % (self.path, self.headers.get("Authorization") or "(none)"))
+            log("agent: %s %s" % (self.path, self.headers.get("User-Agent") or "(none)"))
         if path.startswith("/api/v3/") or path == "/api/v3":
             return self.r_api(path[len("/api/v3"):], query)
         if path.startswith("/blobs/"):
@@ -564,9 +603,16 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--delay", type=float, default=0.0)
-    ap.add_argument("--root", default=os.path.join(here, "..", "..", "shared", "data"))
+    ap.add_argument("--root", default=os.path.join(here, "data"))
     ap.add_argument("--github-fixtures", default=os.path.join(here, "fixtures", "github"))
+    ap.add_argument("--peer", action="append", default=[], metavar="NAME=URL")
     args = ap.parse_args()
+    peers = {}
+    for p in args.peer:
+        name, sep, url = p.partition("=")
+        if not sep or not name or not re.fullmatch(r"https?://[^/?#\s]+", url):
+            ap.error("--peer wants NAME=scheme://host:port, not %r" % p)
+        peers[name] = url
     load_github(args.github_fixtures)
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
@@ -576,6 +622,7 @@ def main():
     srv.delay = args.delay
     srv.root = os.path.abspath(args.root)
     srv.tls = bool(args.tls)
+    srv.peers = peers
     if args.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls[0], args.tls[1])

@@ -87,8 +87,11 @@ import json, sys
 v = json.load(open(sys.argv[1]))
 assert isinstance(v, list) and len(v) == 11, len(v)
 for o in v:
-    assert set(o) == {"node_id", "key", "issue", "url", "platforms", "sources"}, o
+    assert set(o) == {"node_id", "key", "issue", "url", "platforms", "sources", "reasons"}, o
     assert o["sources"] == ["disabled-list"], o
+    assert [r["source"] for r in o["reasons"]] == ["disabled-list"], o
+    r = o["reasons"][0]
+    assert (r["key"], r["issue"], r["url"], r["platforms"]) == (o["key"], o["issue"], o["url"], o["platforms"]), o
     assert o["issue"].isdigit() and o["url"].startswith("https://github.com/pytorch/pytorch/issues/")
 assert [o["node_id"] for o in v] == sorted(o["node_id"] for o in v)
 d = {o["node_id"]: o for o in v}

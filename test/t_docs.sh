@@ -140,3 +140,17 @@ fi
 for sec in NAME SYNOPSIS DESCRIPTION ENVIRONMENT FILES 'EXIT STATUS' EXAMPLES; do
 	check "docs: exclusions.1 has $sec" grep -qx "\.Sh $sec" "$MAN"
 done
+
+# README's module map ("## How it is built") names every C file at the top
+# of the tree, and names no file that is not there.
+# shellcheck disable=SC2016 # the backquotes are Markdown's
+awk '/^## /{ on = ($0 ~ /^## How it is built/) } on && /^\| `/' "$README" |
+	awk -F'|' '{ print $2 }' | grep -oE '`[^`]+`' | tr -d '`' | sort -u >"$WORK/map.files"
+(cd "$TOP" && ls -- *.c) | sort -u >"$WORK/top.c"
+missing=$(comm -23 "$WORK/top.c" "$WORK/map.files" | paste -sd' ' -)
+stale=$(while read -r f; do [ -e "$TOP/${f%/}" ] || printf '%s ' "$f"; done <"$WORK/map.files")
+if [ -s "$WORK/map.files" ] && [ -z "$missing" ] && [ -z "$stale" ]; then
+	pass "docs: README's module map matches the files ($(wc -l <"$WORK/top.c") C files)"
+else
+	fail "docs: README's module map matches the files" "not in the map: [$missing]; in the map, not in the tree: [$stale]"
+fi

@@ -19,14 +19,31 @@ keep_all(void *arg, const struct entry_view *v, struct buf *plat)
 	return 1;
 }
 
+/* The warnings of the last parse(). */
+static struct diags warned = { .keep_level = LOG_DEBUG };
+
 static long
 parse(const char *doc, struct entries *out, struct buf *why)
 {
 	int calls = 0;
 
 	entries_free(out);
+	diags_free(&warned);
 	why->len = 0;
-	return disabled_parse(doc, strlen(doc), "test", NULL, keep_all, &calls, out, why);
+	return disabled_parse(doc, strlen(doc), "test", NULL, keep_all, &calls, out, why, &warned);
+}
+
+/* How many warnings, from the source "test", hold text. */
+static size_t
+warnings(const char *text)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < warned.n; i++)
+		if (warned.v[i].level == LOG_WARN && strcmp(warned.v[i].source, "test") == 0 &&
+		    strstr(warned.v[i].text, text) != NULL)
+			n++;
+	return n;
 }
 
 static void
@@ -49,6 +66,7 @@ real_shape(void)
 		CHECK(e.v[0].k.cls_len == 22 && memcmp(e.v[0].k.cls, "TestProfilerDeviceCUDA", 22) == 0);
 		CHECK_STR(e.v[1].platforms, "");
 	}
+	CHECK(warned.n == 0);
 	entries_free(&e);
 	buf_free(&why);
 }
@@ -91,7 +109,51 @@ malformed_entries_skipped(void)
 	CHECK(e.n == 1);
 	if (e.n == 1)
 		CHECK_STR(e.v[0].key, "good (__main__.G)");
+	CHECK(why.len == 0);
+	/* The first five are named with what is wrong, the rest counted. */
+	CHECK(warned.n == 6 && diag_count(&warned, LOG_WARN) == 6);
+	CHECK(warnings("skipped malformed entry") == 5);
+	CHECK(warnings("\"test_a (__main__.A)\": value is not an array") == 1);
+	CHECK(warnings("\"test_b (__main__.B)\": issue number is not decimal digits") == 1);
+	CHECK(warnings("\"test_c (__main__.C)\": issue URL is not an http(s) URL") == 1);
+	CHECK(warnings("\"test_d (__main__.D)\"") == 1);
+	CHECK(warnings("\"test_e (__main__.E)\": value has more than three items") == 1);
+	CHECK(warnings("no suite") == 0 && warnings("good") == 0);
+	CHECK(warned.n == 6 && strstr(warned.v[5].text, "4 more malformed entries skipped") != NULL);
 	entries_free(&e);
+	buf_free(&why);
+}
+
+/* Malformed entries: five named, then one line for the rest; with no
+ * stream the parse is the same and nothing is kept. */
+static void
+malformed_warnings_limited(void)
+{
+	struct entries e = { 0 };
+	struct buf doc = { 0 }, why = { 0 };
+	int calls = 0;
+
+	for (int bad = 4; bad <= 7; bad++) {
+		doc.len = 0;
+		buf_adds(&doc, "{\"ok (m.A)\": [\"1\", \"https://x/1\", []]");
+		for (int i = 0; i < bad; i++)
+			buf_printf(&doc, ", \"t%d (m.A)\": [\"%d\", \"https://x/%d\"]", i, i, i);
+		buf_adds(&doc, "}");
+		CHECK(parse(buf_str(&doc), &e, &why) == bad + 1);
+		CHECK(e.n == 1);
+		CHECK(warned.n == (size_t)(bad <= 5 ? bad : 6));
+		CHECK(warnings("skipped malformed entry \"t") == (size_t)(bad <= 5 ? bad : 5));
+		CHECK(warnings("more malformed entries skipped") == (size_t)(bad > 5));
+		if (bad == 7)
+			CHECK(warnings("2 more malformed entries skipped") == 1);
+
+		entries_free(&e);
+		CHECK(disabled_parse(doc.p, doc.len, "t", NULL, keep_all, &calls, &e, &why, NULL) == bad + 1);
+		CHECK(e.n == 1 && why.len == 0);
+	}
+	diags_free(&warned);
+	entries_free(&e);
+	buf_free(&doc);
 	buf_free(&why);
 }
 
@@ -110,6 +172,7 @@ malformed_document_fails(void)
 	CHECK(parse("{} {}", &e, &why) == -1);
 	CHECK(e.n == 0);
 	CHECK(parse("{}", &e, &why) == 0);
+	CHECK(warned.n == 0);
 	entries_free(&e);
 	buf_free(&why);
 }
@@ -131,7 +194,7 @@ callback_decides(void)
 	struct buf why = { 0 };
 	int calls = 0;
 
-	CHECK(disabled_parse(doc, strlen(doc), "t", NULL, keep_none, &calls, &e, &why) == 2);
+	CHECK(disabled_parse(doc, strlen(doc), "t", NULL, keep_none, &calls, &e, &why, NULL) == 2);
 	CHECK(calls == 2 && e.n == 0);
 	entries_free(&e);
 	buf_free(&why);
@@ -158,12 +221,24 @@ wanted_before_checked(void)
 	    "}";
 	struct entries e = { 0 };
 	struct buf why = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
 	int calls = 0;
 
-	CHECK(disabled_parse(doc, strlen(doc), "t", want_a, keep_all, &calls, &e, &why) == 5);
+	CHECK(disabled_parse(doc, strlen(doc), "t", want_a, keep_all, &calls, &e, &why, &d) == 5);
 	/* "m.B$" is not wanted: no check of its names; "m.A$" and the URL
 	 * with a space are wanted, checked, and skipped; keep() sees one. */
 	CHECK(calls == 1 && e.n == 1);
+	/* "no shape" fails the shape check, before wanted() is asked. */
+	CHECK(d.n == 3 && diag_count(&d, LOG_WARN) == 3);
+	if (d.n == 3) {
+		CHECK(strstr(d.v[0].text, "\"t (m.A$)\"") != NULL);
+		CHECK(strstr(d.v[1].text, "\"u (m.A)\": issue URL holds white space") != NULL);
+		CHECK(strstr(d.v[2].text, "\"no shape\"") != NULL);
+		CHECK_STR(d.v[0].source, "t");
+	}
+	for (size_t i = 0; i < d.n; i++)
+		CHECK(strstr(d.v[i].text, "m.B$") == NULL);
+	diags_free(&d);
 	entries_free(&e);
 	buf_free(&why);
 }
@@ -178,7 +253,7 @@ not_nul_terminated(void)
 	int calls = 0;
 
 	memcpy(p, doc, sizeof doc - 1);
-	CHECK(disabled_parse(p, sizeof doc - 1, "t", NULL, keep_all, &calls, &e, &why) == 1);
+	CHECK(disabled_parse(p, sizeof doc - 1, "t", NULL, keep_all, &calls, &e, &why, NULL) == 1);
 	CHECK(e.n == 1);
 	/* Every proper prefix, in a buffer of exactly its size, is an
 	 * incomplete document: an error, never a read past its end. */
@@ -187,7 +262,7 @@ not_nul_terminated(void)
 
 		memcpy(q, doc, n);
 		entries_free(&e);
-		CHECK(disabled_parse(q, n, "t", NULL, keep_all, &calls, &e, &why) == -1);
+		CHECK(disabled_parse(q, n, "t", NULL, keep_all, &calls, &e, &why, NULL) == -1);
 		free(q);
 	}
 	free(p);
@@ -201,9 +276,11 @@ main(void)
 	RUN(real_shape);
 	RUN(escaped_key_is_decoded);
 	RUN(malformed_entries_skipped);
+	RUN(malformed_warnings_limited);
 	RUN(malformed_document_fails);
 	RUN(callback_decides);
 	RUN(wanted_before_checked);
 	RUN(not_nul_terminated);
+	diags_free(&warned);
 	return 0;
 }

@@ -1,197 +1,299 @@
-/* The output forms and atomic writing. */
-#include <fcntl.h>
+/* The output forms of the exclusion set (atomic writing: test_file.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <dirent.h>
 
+#include "diag.h"
+#include "exclset.h"
 #include "jsonscan.h"
 #include "output.h"
 #include "unit.h"
 
-static struct entry ent = {
-	.key = "test_b (__main__.TestB)", .issue = "42",
+static const struct reason list_b = {
+	.kind = RK_LIST, .key = "test_b (__main__.TestB)", .issue = "42",
 	.url = "https://github.com/pytorch/pytorch/issues/42", .platforms = "linux,rocm",
-	.source = "disabled-list",
 };
+static const struct reason list_c = {
+	.kind = RK_LIST, .key = "test_c (__main__.C)", .issue = "7",
+	.url = "https://github.com/pytorch/pytorch/issues/7", .platforms = "",
+};
+static const struct reason trunk_a = {
+	.kind = RK_TRUNK, .key = "t.py::TestA::test_a", .run_id = "1001",
+};
+static const struct reason fallback = { .kind = RK_FALLBACK };
 
-static struct excl *
-make(size_t *n)
+/* Add id with the class and name it holds ("path::Class::name"). */
+static void
+add(struct exclset *s, const char *id, const struct reason *r)
 {
-	static const char *ids[] = {
-		"t.py::TestB::test_b", "t.py::TestA::test_a", "t.py::TestB::test_b",
-		"t.py::C::test_x[1]", "t.py::C::test it", "t.py::C::it's",
-	};
-	struct excl *v = calloc(6, sizeof *v);
+	const char *a = strstr(id, "::") + 2, *b = strstr(a, "::");
+	char *cls = xstrndup(a, (size_t)(b - a));
 
-	for (size_t i = 0; i < 6; i++) {
-		const char *a = strstr(ids[i], "::") + 2, *b = strstr(a, "::");
+	exclset_add(s, id, cls, b + 2, r);
+	free(cls);
+}
 
-		v[i].node_id = xstrdup(ids[i]);
-		v[i].cls = xstrndup(a, (size_t)(b - a));
-		v[i].name = xstrdup(b + 2);
-		strlist_add(&v[i].sources, i == 2 ? "fallback" : "disabled-list");
-		v[i].e = i < 2 ? NULL : &ent;
-	}
-	v[0].e = &ent;
-	*n = 6;
-	excl_sort_merge(v, n);
-	return v;
+/*
+ * Five tests: TestB from the list and the fallback list, TestA failed in a
+ * trunk run (twice the same reason) and on the fallback list, three of
+ * class C from the list whose ids are not safe in every form.
+ */
+static void
+make(struct exclset *s)
+{
+	memset(s, 0, sizeof *s);
+	add(s, "t.py::TestB::test_b", &list_b);
+	add(s, "t.py::TestA::test_a", &fallback);
+	add(s, "t.py::TestB::test_b", &fallback);
+	add(s, "t.py::C::test_x[1]", &list_c);
+	add(s, "t.py::C::test it", &list_c);
+	add(s, "t.py::C::it's", &list_c);
+	add(s, "t.py::TestA::test_a", &trunk_a);
+	add(s, "t.py::TestA::test_a", &trunk_a);
+	exclset_finish(s);
+}
+
+/* How many records of this level hold all of the texts given (up to 2). */
+static size_t
+records(const struct diags *d, int level, const char *t1, const char *t2)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].level == level && strstr(d->v[i].text, t1) &&
+		    (!t2 || strstr(d->v[i].text, t2)))
+			n++;
+	return n;
 }
 
 static void
 sorted_and_merged(void)
 {
-	size_t n;
-	struct excl *v = make(&n);
+	struct exclset s;
 
-	CHECK(n == 5);
-	CHECK_STR(v[0].node_id, "t.py::C::it's");
-	CHECK_STR(v[4].node_id, "t.py::TestB::test_b");
-	CHECK(v[4].sources.n == 2);
-	excl_free(v, n);
+	make(&s);
+	CHECK(s.n == 5);
+	if (s.n != 5)
+		goto out;
+	CHECK_STR(s.v[0].id, "t.py::C::it's");
+	CHECK_STR(s.v[1].id, "t.py::C::test it");
+	CHECK_STR(s.v[2].id, "t.py::C::test_x[1]");
+	CHECK_STR(s.v[3].id, "t.py::TestA::test_a");
+	CHECK_STR(s.v[4].id, "t.py::TestB::test_b");
+	CHECK_STR(s.v[4].cls, "TestB");
+	CHECK_STR(s.v[4].name, "test_b");
+	/* Each reason once, the list's first. */
+	CHECK(s.v[4].nr == 2 && s.v[4].r[0].kind == RK_LIST && s.v[4].r[1].kind == RK_FALLBACK);
+	CHECK(s.v[3].nr == 2 && s.v[3].r[0].kind == RK_TRUNK && s.v[3].r[1].kind == RK_FALLBACK);
+	CHECK(excl_reason(&s.v[3], RK_LIST) == NULL);
+	CHECK(exclset_count(&s, RK_LIST) == 4);
+out:
+	exclset_free(&s);
 }
 
 static void
 args_form_leaves_out_unsafe(void)
 {
-	size_t n;
-	struct excl *v = make(&n);
+	struct exclset s;
 	struct buf out = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
 
-	output_render(v, n, FMT_ARGS, &out);
+	make(&s);
+	CHECK(output_render(&s, FMT_ARGS, &out, &d) == 3);
 	/* "[" is a glob and " " splits a word: both are left out. */
 	CHECK_STR(buf_str(&out), "--deselect=t.py::C::it's --deselect=t.py::TestA::test_a --deselect=t.py::TestB::test_b\n");
+	/* ... each with a warning naming it, and nothing else said. */
+	CHECK(d.n == 2);
+	CHECK(records(&d, LOG_WARN, "left out", "\"t.py::C::test it\"") == 1);
+	CHECK(records(&d, LOG_WARN, "left out", "\"t.py::C::test_x[1]\"") == 1);
+	CHECK(records(&d, LOG_WARN, "--format shell", NULL) == 2);
+	CHECK(diag_count(&d, LOG_WARN) == 2);
+	/* No stream: the same output, the warnings dropped. */
+	CHECK(output_render(&s, FMT_ARGS, &out, NULL) == 3);
+	CHECK_STR(buf_str(&out), "--deselect=t.py::C::it's --deselect=t.py::TestA::test_a --deselect=t.py::TestB::test_b\n");
+	diags_free(&d);
 	buf_free(&out);
-	excl_free(v, n);
+	exclset_free(&s);
 }
 
 static void
 empty_is_one_empty_line(void)
 {
+	struct exclset s = { 0 };
 	struct buf out = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
 
-	output_render(NULL, 0, FMT_ARGS, &out);
+	exclset_finish(&s);
+	CHECK(output_render(&s, FMT_ARGS, &out, &d) == 0);
 	CHECK_STR(buf_str(&out), "\n");
-	output_render(NULL, 0, FMT_LINES, &out);
+	CHECK(output_render(&s, FMT_SHELL, &out, &d) == 0);
+	CHECK_STR(buf_str(&out), "\n");
+	CHECK(output_render(&s, FMT_KEYWORD, &out, &d) == 0);
+	CHECK_STR(buf_str(&out), "\n");
+	CHECK(output_render(&s, FMT_LINES, &out, &d) == 0);
 	CHECK_STR(buf_str(&out), "");
-	output_render(NULL, 0, FMT_JSON, &out);
+	CHECK(output_render(&s, FMT_JSON, &out, &d) == 0);
 	CHECK_STR(buf_str(&out), "[]\n");
+	CHECK(d.n == 0);
+	diags_free(&d);
 	buf_free(&out);
+	exclset_free(&s);
 }
 
 static void
 lines_form(void)
 {
-	size_t n;
-	struct excl *v = make(&n);
+	struct exclset s;
 	struct buf out = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
 
-	output_render(v, n, FMT_LINES, &out);
+	make(&s);
+	CHECK(output_render(&s, FMT_LINES, &out, &d) == 5);
 	CHECK_STR(buf_str(&out), "t.py::C::it's\nt.py::C::test it\nt.py::C::test_x[1]\nt.py::TestA::test_a\nt.py::TestB::test_b\n");
+	CHECK(d.n == 0);
+	diags_free(&d);
 	buf_free(&out);
-	excl_free(v, n);
+	exclset_free(&s);
 }
 
 static void
 shell_form_quotes(void)
 {
-	size_t n;
-	struct excl *v = make(&n);
+	struct exclset s;
 	struct buf out = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
 
-	output_render(v, n, FMT_SHELL, &out);
+	make(&s);
+	CHECK(output_render(&s, FMT_SHELL, &out, &d) == 5);
 	CHECK_STR(buf_str(&out), "'--deselect=t.py::C::it'\\''s' '--deselect=t.py::C::test it' "
 	    "'--deselect=t.py::C::test_x[1]' '--deselect=t.py::TestA::test_a' '--deselect=t.py::TestB::test_b'\n");
+	CHECK(d.n == 0);
+	diags_free(&d);
 	buf_free(&out);
-	excl_free(v, n);
+	exclset_free(&s);
 }
 
 static void
 json_form_is_valid_json(void)
 {
-	size_t n;
-	struct excl *v = make(&n);
+	struct exclset s;
 	struct buf out = { 0 };
-	struct js_scanner s;
+	struct diags d = { .keep_level = LOG_DEBUG };
+	struct js_scanner sc;
 	struct js_token t;
-	int objects = 0;
+	size_t excls = 0, reasons = 0;
 	enum js_type ty;
 
-	output_render(v, n, FMT_JSON, &out);
-	js_init(&s, out.p, out.len, 0);
-	while ((ty = js_next(&s, &t)) != JS_EOF && ty != JS_ERROR)
-		if (ty == JS_OBJECT)
-			objects++;
+	make(&s);
+	CHECK(output_render(&s, FMT_JSON, &out, &d) == 5);
+	js_init(&sc, out.p, out.len, 0);
+	while ((ty = js_next(&sc, &t)) != JS_EOF && ty != JS_ERROR) {
+		/* [ {exclusion, "reasons": [ {reason} ]} ] */
+		if (ty == JS_OBJECT && t.depth == 1)
+			excls++;
+		if (ty == JS_OBJECT && t.depth == 3)
+			reasons++;
+	}
 	CHECK(ty == JS_EOF);
-	CHECK(objects == 5);
-	CHECK(strstr(out.p, "\"node_id\": \"t.py::TestB::test_b\", \"key\": \"test_b (__main__.TestB)\", "
+	CHECK(excls == 5);
+	CHECK(reasons == 7);
+	/* The first disabled-list reason's fields at the top, each source
+	 * named once, then every reason with what its source knows. */
+	CHECK(strstr(out.p, "{\"node_id\": \"t.py::TestB::test_b\", \"key\": \"test_b (__main__.TestB)\", "
 	    "\"issue\": \"42\", \"url\": \"https://github.com/pytorch/pytorch/issues/42\", "
-	    "\"platforms\": [\"linux\", \"rocm\"], \"sources\": [\"disabled-list\", \"fallback\"]") != NULL);
-	CHECK(strstr(out.p, "\"node_id\": \"t.py::TestA::test_a\", \"key\": null") != NULL);
+	    "\"platforms\": [\"linux\", \"rocm\"], \"sources\": [\"disabled-list\", \"fallback\"], "
+	    "\"reasons\": [{\"source\": \"disabled-list\", \"key\": \"test_b (__main__.TestB)\", "
+	    "\"issue\": \"42\", \"url\": \"https://github.com/pytorch/pytorch/issues/42\", "
+	    "\"platforms\": [\"linux\", \"rocm\"]}, {\"source\": \"fallback\"}]}") != NULL);
+	/* No disabled-list reason: null at the top; the trunk run in both. */
+	CHECK(strstr(out.p, "{\"node_id\": \"t.py::TestA::test_a\", \"key\": null, \"issue\": null, "
+	    "\"url\": null, \"platforms\": [], \"sources\": [\"trunk-run 1001\", \"fallback\"], "
+	    "\"reasons\": [{\"source\": \"trunk-run\", \"test\": \"t.py::TestA::test_a\", \"run\": \"1001\"}, "
+	    "{\"source\": \"fallback\"}]}") != NULL);
+	/* "" is every platform: an empty list. */
+	CHECK(strstr(out.p, "{\"node_id\": \"t.py::C::it's\", \"key\": \"test_c (__main__.C)\", \"issue\": \"7\", "
+	    "\"url\": \"https://github.com/pytorch/pytorch/issues/7\", \"platforms\": [], "
+	    "\"sources\": [\"disabled-list\"], \"reasons\": [{\"source\": \"disabled-list\", "
+	    "\"key\": \"test_c (__main__.C)\", \"issue\": \"7\", "
+	    "\"url\": \"https://github.com/pytorch/pytorch/issues/7\", \"platforms\": []}]}") != NULL);
+	/* Every node id, even those left out of the args form. */
+	CHECK(strstr(out.p, "\"node_id\": \"t.py::C::test_x[1]\"") != NULL);
+	CHECK(strstr(out.p, "\"node_id\": \"t.py::C::test it\"") != NULL);
+	CHECK(d.n == 0);
+	diags_free(&d);
 	buf_free(&out);
-	excl_free(v, n);
+	exclset_free(&s);
 }
 
 static void
 keyword_form(void)
 {
-	size_t n;
-	struct excl *v = make(&n);
+	struct exclset s;
 	struct buf out = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
 
-	output_render(v, n, FMT_KEYWORD, &out);
+	make(&s);
+	CHECK(output_render(&s, FMT_KEYWORD, &out, &d) == 3);
 	/* "test it" and "it's" cannot be written in a -k expression. */
 	CHECK_STR(buf_str(&out), "not (C and test_x[1]) and not (TestA and test_a) and not (TestB and test_b)\n");
+	CHECK(d.n == 2);
+	CHECK(records(&d, LOG_WARN, "left out of --format keyword", "\"C\" / \"test it\"") == 1);
+	CHECK(records(&d, LOG_WARN, "left out of --format keyword", "\"C\" / \"it's\"") == 1);
+	diags_free(&d);
 	buf_free(&out);
-	excl_free(v, n);
+	exclset_free(&s);
 }
 
-static int
-count_files(const char *dir)
+/* A test in scope without a node id: only the keyword form can name it
+ * (and JSON lists it, with a null node id); special characters in an id
+ * are escaped in JSON. */
+static void
+idless_and_escaped(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
+	struct exclset s = { 0 };
+	struct buf out = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
 
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	if (d)
-		closedir(d);
-	return n;
+	exclset_add(&s, NULL, "TestZ", "test_z", &list_b);
+	exclset_add(&s, "t.py::C::test_q[\"\\]", "C", "test_q[\"\\]", &fallback);
+	exclset_finish(&s);
+	CHECK(s.n == 2 && s.v[0].id != NULL && s.v[1].id == NULL);
+
+	CHECK(output_render(&s, FMT_LINES, &out, &d) == 1);
+	CHECK_STR(buf_str(&out), "t.py::C::test_q[\"\\]\n");
+	CHECK(output_render(&s, FMT_SHELL, &out, &d) == 1);
+	CHECK_STR(buf_str(&out), "'--deselect=t.py::C::test_q[\"\\]'\n");
+	CHECK(d.n == 0);
+
+	CHECK(output_render(&s, FMT_ARGS, &out, &d) == 0);
+	CHECK_STR(buf_str(&out), "\n");
+	CHECK(d.n == 1 && records(&d, LOG_WARN, "left out", "t.py::C::test_q[") == 1);
+	diags_free(&d);
+
+	CHECK(output_render(&s, FMT_KEYWORD, &out, &d) == 1);
+	CHECK_STR(buf_str(&out), "not (TestZ and test_z)\n");
+	CHECK(d.n == 1 && records(&d, LOG_WARN, "left out of --format keyword", "test_q[") == 1);
+	diags_free(&d);
+
+	CHECK(output_render(&s, FMT_JSON, &out, &d) == 2);
+	CHECK(strstr(out.p, "{\"node_id\": \"t.py::C::test_q[\\\"\\\\]\", \"key\": null") != NULL);
+	CHECK(strstr(out.p, "{\"node_id\": null, \"key\": \"test_b (__main__.TestB)\"") != NULL);
+	CHECK(d.n == 0);
+	diags_free(&d);
+	buf_free(&out);
+	exclset_free(&s);
 }
 
 static void
-atomic_write(void)
+format_names(void)
 {
-	char dir[] = "/tmp/exclusions-out.XXXXXX", path[256], got[64] = { 0 };
-	struct buf out = { 0 }, why = { 0 };
-	int fd;
+	enum format f = FMT_ARGS;
 
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof path, "%s/exclusions.txt", dir);
-	buf_adds(&out, "old\n");
-	CHECK(output_write(path, &out, &why) == 0);
-	out.len = 0;
-	buf_adds(&out, "new\n");
-	CHECK(output_write(path, &out, &why) == 0);
-	fd = open(path, O_RDONLY);
-	CHECK(fd >= 0 && read(fd, got, sizeof got - 1) == 4);
-	close(fd);
-	CHECK_STR(got, "new\n");
-	/* No temporary file is left behind. */
-	CHECK(count_files(dir) == 1);
-	/* A folder that does not exist: an error, and nothing written. */
-	snprintf(path, sizeof path, "%s/missing/x.txt", dir);
-	CHECK(output_write(path, &out, &why) == -1 && why.len > 0);
-	snprintf(path, sizeof path, "%s/exclusions.txt", dir);
-	unlink(path);
-	rmdir(dir);
-	buf_free(&out);
-	buf_free(&why);
+	CHECK(format_parse("json", &f) == 0 && f == FMT_JSON);
+	CHECK(format_parse("keyword", &f) == 0 && f == FMT_KEYWORD);
+	CHECK(format_parse("args", &f) == 0 && f == FMT_ARGS);
+	CHECK(format_parse("JSON", &f) == -1 && f == FMT_ARGS);
+	CHECK(format_parse("", &f) == -1);
 }
 
 static void
@@ -209,7 +311,6 @@ clean_text(void)
 int
 main(void)
 {
-	log_level = -1;   /* the warnings about left-out ids are expected */
 	RUN(sorted_and_merged);
 	RUN(args_form_leaves_out_unsafe);
 	RUN(empty_is_one_empty_line);
@@ -217,7 +318,8 @@ main(void)
 	RUN(shell_form_quotes);
 	RUN(json_form_is_valid_json);
 	RUN(keyword_form);
-	RUN(atomic_write);
+	RUN(idless_and_escaped);
+	RUN(format_names);
 	RUN(clean_text);
 	return 0;
 }

@@ -1,6 +1,10 @@
 /* The test-tree scanner and the mapping of entries to node ids. */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "match.h"
 #include "scope.h"
@@ -375,6 +379,150 @@ garbage_source_does_not_crash(void)
 	tree_free(&t);
 }
 
+/* How many records of this level and source hold text. */
+static size_t
+records(const struct diags *d, int level, const char *source, const char *text)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].level == level && strcmp(d->v[i].source, source) == 0 &&
+		    strstr(d->v[i].text, text) != NULL)
+			n++;
+	return n;
+}
+
+static void
+put(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* A folder of test files: the test files read (sorted, __pycache__ and
+ * other files passed over), one too large to read reported in the
+ * stream, the scan the same without one. */
+static void
+scan_dir_reports_into_diags(void)
+{
+	static const char *const dirs[] = {
+		"test", "test/profiler", "test/profiler/sub", "test/profiler/__pycache__",
+	};
+	static const char *const files[] = {
+		"test/profiler/test_big.py", "test/profiler/test_a.py", "test/profiler/helper.py",
+		"test/profiler/sub/b_test.py", "test/profiler/__pycache__/test_c.py",
+	};
+	char root[] = "/tmp/exclusions-tree.XXXXXX", path[512];
+	struct testtree t = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
+	int fd;
+
+	if (mkdtemp(root) == NULL) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", root, dirs[i]);
+		CHECK(mkdir(path, 0755) == 0);
+	}
+	put(root, "test/profiler/test_a.py", "class TestA(TestCase):\n    def test_x(self):\n        pass\n");
+	put(root, "test/profiler/sub/b_test.py", "class TestB(TestCase):\n    def test_y(self):\n        pass\n");
+	put(root, "test/profiler/helper.py", "class TestHelper(TestCase):\n    def test_h(self):\n        pass\n");
+	put(root, "test/profiler/__pycache__/test_c.py", "class TestC(TestCase):\n    def test_c(self):\n        pass\n");
+	/* Larger than any real test file (16 MiB), and sparse. */
+	snprintf(path, sizeof path, "%s/test/profiler/test_big.py", root);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && ftruncate(fd, 16 * 1024 * 1024 + 1) == 0);
+	if (fd >= 0)
+		close(fd);
+
+	CHECK(tree_scan_dir(&t, root, "./test/profiler/", &d) == 2);
+	CHECK(t.files.n == 2);
+	if (t.files.n == 2) {
+		CHECK_STR(t.files.v[0], "test/profiler/sub/b_test.py");
+		CHECK_STR(t.files.v[1], "test/profiler/test_a.py");
+	}
+	CHECK(tree_find(&t, "test/profiler/test_a.py", "TestA") != NULL);
+	CHECK(tree_find(&t, NULL, "TestB") != NULL);
+	CHECK(tree_find(&t, NULL, "TestC") == NULL && tree_find(&t, NULL, "TestHelper") == NULL);
+	CHECK(d.n == 1);
+	CHECK(records(&d, LOG_WARN, "test tree", "test_big.py") == 1);
+	tree_free(&t);
+
+	/* No stream: the same scan. */
+	CHECK(tree_scan_dir(&t, root, "test/profiler", NULL) == 2);
+	CHECK(t.n == 2);
+	tree_free(&t);
+
+	/* Not a folder: -1, for the caller to report. */
+	CHECK(tree_scan_dir(&t, root, "test/profiler/test_a.py", &d) == -1);
+	CHECK(tree_scan_dir(&t, root, "test/missing", &d) == -1);
+	CHECK(t.n == 0 && t.files.n == 0 && d.n == 1);
+	tree_free(&t);
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", root, files[i]);
+		unlink(path);
+	}
+	for (size_t i = sizeof dirs / sizeof dirs[0]; i-- > 0;) {
+		snprintf(path, sizeof path, "%s/%s", root, dirs[i]);
+		rmdir(path);
+	}
+	rmdir(root);
+	diags_free(&d);
+}
+
+/* A printed --deselect prefix that removes collected tests no entry names:
+ * a warning for each, and a count. */
+static void
+collateral_reported(void)
+{
+	static const char *const ids[] = {
+		"t.py::A::test_x", "t.py::A::test_x_cuda", "t.py::A::test_xy", "t.py::B::test_y",
+	};
+	struct strlist col = { 0 }, devs = { 0 }, printed = { 0 };
+	struct scope s, plain;
+	struct diags d = { .keep_level = LOG_DEBUG };
+
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		strlist_add(&col, ids[i]);
+	strlist_add(&printed, "t.py::A::test_x");
+	strlist_add(&printed, "t.py::B::test_y");
+	split_commas(&devs, "cpu");
+	scope_init(&s, NULL, &col, &devs, "profiler");
+	scope_collateral(&s, &printed, &d);
+	CHECK(d.n == 3);
+	CHECK(records(&d, LOG_WARN, "collateral", "--deselect=t.py::A::test_x also removes t.py::A::test_x_cuda") == 1);
+	CHECK(records(&d, LOG_WARN, "collateral", "--deselect=t.py::A::test_x also removes t.py::A::test_xy") == 1);
+	CHECK(records(&d, LOG_INFO, "collateral", "2 collected tests removed by prefix only") == 1);
+	CHECK(diag_count(&d, LOG_WARN) == 2);
+	scope_collateral(&s, &printed, NULL);
+	diags_free(&d);
+	/* Only a level's worth kept: the count is dropped. */
+	d.keep_level = LOG_WARN;
+	scope_collateral(&s, &printed, &d);
+	CHECK(d.n == 2 && diag_count(&d, LOG_DEBUG) == 2);
+	diags_free(&d);
+	/* Without --collected there is nothing to tell. */
+	load();
+	scope_init(&plain, &tree, NULL, &devs, "profiler");
+	scope_collateral(&plain, &printed, &d);
+	CHECK(d.n == 0);
+	scope_free(&plain);
+	scope_free(&s);
+	strlist_free(&col);
+	strlist_free(&devs);
+	strlist_free(&printed);
+	diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -392,6 +540,8 @@ main(void)
 	RUN(collected_scope);
 	RUN(fallback_checks);
 	RUN(garbage_source_does_not_crash);
+	RUN(scan_dir_reports_into_diags);
+	RUN(collateral_reported);
 	tree_free(&tree);
 	return 0;
 }

@@ -1,0 +1,53 @@
+/* config: what the command line decided, read by the pipeline, its
+ * sources and its sinks.  exclusions.c fills it in. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#include "output.h"
+#include "util.h"
+
+#define DEFAULT_URL \
+	"https://raw.githubusercontent.com/pytorch/test-infra/generated-stats/stats/disabled-tests-condensed.json"
+#define DEFAULT_TESTS_DIR "test/profiler"
+#define DEFAULT_MAX_BYTES (64u * 1024 * 1024)
+
+enum fallback_mode { FB_AUTO, FB_ON_ERROR, FB_NEVER, FB_ALWAYS };
+
+struct config {
+	/* the disabled-tests list */
+	const char *disabled_url;
+	const char *disabled_file;
+	size_t max_bytes;
+	int retries;
+	/* the run */
+	double timeout;
+	int log_level;              /* LOG_WARN (-q), LOG_INFO, LOG_DEBUG (-v) */
+	unsigned platforms;
+	const char *platform_text;
+	/* the tests of this run */
+	const char *root;
+	struct strlist tests_dirs;
+	struct strlist devices;
+	const char *filter;
+	const char *collected;
+	/* trunk runs */
+	int trunk;
+	const char *repo;           /* owner/name */
+	const char *workflow;       /* file name, e.g. pull.yml */
+	const char *branch;
+	const char *job_filter;     /* jobs whose name contains it */
+	const char *api_url;        /* NULL: from GH_HOST, else api.github.com */
+	int runs;                   /* how many recent runs */
+	int max_jobs;               /* matching jobs per run; 0 = all */
+	int parallel;               /* children at once */
+	/* fallback */
+	enum fallback_mode fallback;
+	const char *fallback_file;
+	/* output */
+	enum format format;
+	const char *output;
+};
+
+#endif

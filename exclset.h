@@ -1,0 +1,65 @@
+/*
+ * exclset: the exclusion set, whatever its sources.  Each exclusion is a
+ * test identity (a pytest node id; NULL when an entry is in scope but has
+ * none, which only the keyword form can still name) plus the reasons it is
+ * excluded, each naming its source and what that source knows: the key of
+ * a disabled entry, its issue and platforms, the trunk run that failed it.
+ *
+ * Sources add; exclset_finish() sorts by test and merges duplicates (their
+ * reasons joined, each reason once); sinks read.
+ */
+#ifndef EXCLSET_H
+#define EXCLSET_H
+
+#include <stddef.h>
+
+enum reason_kind {
+	RK_LIST,                   /* PyTorch's disabled-tests list */
+	RK_TRUNK,                  /* failed in a recent trunk run */
+	RK_FALLBACK,               /* the fallback list */
+	RK_KINDS
+};
+
+struct reason {
+	enum reason_kind kind;
+	char *key;                 /* "test_x (module.Class)", or the test as a log named it */
+	char *issue;               /* issue number (decimal), or NULL */
+	char *url;                 /* issue URL, or NULL */
+	char *platforms;           /* comma-separated, "" = every platform; NULL when unknown */
+	char *run_id;              /* trunk run, or NULL */
+};
+
+struct excl {
+	char *id;                  /* node id; NULL: in scope, no node id */
+	char *cls, *name;          /* class and test name (the keyword form) */
+	struct reason *r;
+	size_t nr;
+};
+
+struct exclset {
+	struct excl *v;
+	size_t n, cap;
+};
+
+/* Add one exclusion with one reason; every string is copied (NULLs stay
+ * NULL).  cls and name are required; id may be NULL. */
+void exclset_add(struct exclset *s, const char *id, const char *cls, const char *name,
+    const struct reason *r);
+
+/* Sort (node ids in byte order, then the id-less ones by class and name)
+ * and merge the same test's exclusions into one, its reasons in order:
+ * by kind (list, trunk, fallback), then key, then run. */
+void exclset_finish(struct exclset *s);
+
+/* How many exclusions have a reason of this kind. */
+size_t exclset_count(const struct exclset *s, enum reason_kind k);
+
+/* The first reason of kind k of x, or NULL. */
+const struct reason *excl_reason(const struct excl *x, enum reason_kind k);
+
+/* "disabled-list", "trunk-run", "fallback". */
+const char *reason_kind_name(enum reason_kind k);
+
+void exclset_free(struct exclset *s);
+
+#endif

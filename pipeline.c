@@ -1,0 +1,140 @@
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The sources, in the order their calls are queued (the list's download
+ * first: it is one call, and the trunk's chain of calls overlaps it).  The
+ * fallback is asked last, and only when the fallback rule says so. */
+static const struct source *const sources[] = {
+	&source_list,
+	&source_trunk,
+};
+
+static const struct source *const fallbacks[] = {
+	&source_fallback,
+};
+
+static const struct sink *const sinks[] = {
+	&sink_output,
+};
+
+#define COUNT(a) (sizeof (a) / sizeof (a)[0])
+
+void
+run_add_nodeid(struct run *r, const char *id, const struct reason *rs)
+{
+	struct buf p = { 0 }, c = { 0 }, m = { 0 };
+
+	split_nodeid(id, &p, &c, &m);
+	exclset_add(&r->set, id, buf_str(&c), buf_str(&m), rs);
+	buf_free(&p);
+	buf_free(&c);
+	buf_free(&m);
+}
+
+static void
+build_scope(struct run *r)
+{
+	const struct config *c = r->cfg;
+	int have_tree = 0;
+
+	if (c->collected) {
+		struct buf why = { 0 };
+
+		if (collected_load(c->collected, &r->collected, &why) == 0) {
+			diag_add(&r->diags, LOG_INFO, "collected", "%zu node ids from %s", r->collected.n,
+			    c->collected);
+			scope_init(&r->scope, NULL, &r->collected, &c->devices, c->filter);
+			buf_free(&why);
+			return;
+		}
+		diag_add(&r->diags, LOG_WARN, "", "collected list %s: %s; using the test tree instead",
+		    c->collected, buf_str(&why));
+		buf_free(&why);
+	}
+	if (c->tests_dirs.n == 0 && tree_scan_dir(&r->tree, c->root, DEFAULT_TESTS_DIR, &r->diags) >= 0)
+		have_tree = 1;
+	for (size_t i = 0; i < c->tests_dirs.n; i++) {
+		if (tree_scan_dir(&r->tree, c->root, c->tests_dirs.v[i], &r->diags) < 0)
+			diag_add(&r->diags, LOG_WARN, "test tree", "%s/%s is not a directory", c->root,
+			    c->tests_dirs.v[i]);
+		else
+			have_tree = 1;
+	}
+	if (have_tree)
+		diag_add(&r->diags, LOG_INFO, "test tree", "%zu files, %zu classes under %s",
+		    r->tree.files.n, r->tree.n, c->root);
+	else
+		diag_add(&r->diags, LOG_INFO, "", "no test tree under %s: entries whose suite contains \"%s\" are in scope",
+		    c->root, c->filter);
+	scope_init(&r->scope, have_tree ? &r->tree : NULL, NULL, &c->devices, c->filter);
+}
+
+/* The fallback rule: --fallback auto uses it when every source failed or
+ * they found nothing; on-error only when every source failed. */
+static void
+apply_fallback(struct run *r)
+{
+	const struct config *c = r->cfg;
+	int failed_all = r->sources_failed == r->sources_asked;
+	int nothing = failed_all || r->found == 0;
+	const char *why = failed_all ? "every source failed" : "the sources found nothing to exclude";
+
+	switch (c->fallback) {
+	case FB_AUTO: r->used_fallback = nothing; break;
+	case FB_ON_ERROR: r->used_fallback = failed_all; break;
+	case FB_ALWAYS: r->used_fallback = 1; break;
+	default: r->used_fallback = 0; break;
+	}
+	if (r->used_fallback) {
+		diag_add(&r->diags, LOG_INFO, "fallback", "%s", c->fallback == FB_ALWAYS ? "--fallback always" : why);
+		for (size_t i = 0; i < COUNT(fallbacks); i++)
+			if (fallbacks[i]->wanted(r))
+				fallbacks[i]->finish(r, fallbacks[i]->start(r));
+	} else if (nothing) {
+		diag_add(&r->diags, LOG_INFO, "fallback", "not used (--fallback %s): %s",
+		    c->fallback == FB_NEVER ? "never" : "on-error", why);
+	}
+}
+
+int
+pipeline_run(const struct config *c)
+{
+	struct run r;
+	void *state[COUNT(sources)];
+	int show = c->log_level, rc = 0;
+
+	memset(&r, 0, sizeof r);
+	r.cfg = c;
+	r.deadline = now_seconds() + c->timeout;
+	/* Records are kept for the sinks; stderr shows what -q / -v ask for. */
+	r.diags.keep_level = c->log_level > LOG_INFO ? c->log_level : LOG_INFO;
+	r.diags.on_add = diag_print_stderr;
+	r.diags.on_add_arg = &show;
+	build_scope(&r);
+	for (size_t i = 0; i < COUNT(sources); i++)
+		state[i] = sources[i]->wanted(&r) ? sources[i]->start(&r) : NULL;
+	childq_run(&r.pool, (size_t)c->parallel, r.deadline);
+	for (size_t i = 0; i < COUNT(sources); i++) {
+		long got;
+
+		if (!sources[i]->wanted(&r))
+			continue;
+		got = sources[i]->finish(&r, state[i]);
+		r.sources_asked++;
+		r.sources_failed += got < 0;
+		r.found += got > 0 ? got : 0;
+	}
+	apply_fallback(&r);
+	exclset_finish(&r.set);
+	for (size_t i = 0; i < COUNT(sinks); i++)
+		if (sinks[i]->wanted(&r) && sinks[i]->emit(&r) < 0)
+			rc = 1;
+	exclset_free(&r.set);
+	scope_free(&r.scope);
+	tree_free(&r.tree);
+	strlist_free(&r.collected);
+	diags_free(&r.diags);
+	return rc;
+}

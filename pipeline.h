@@ -1,0 +1,66 @@
+/*
+ * pipeline: one run.  The scope (which tests this run has), then every
+ * source on one pool of children, then the fallback rule, then every sink.
+ *
+ *   sources ──► entries mapped to node ids ──► exclusion set ──► sinks
+ *
+ * A source is one file (src_*.c) and one line in the sources[] table of
+ * pipeline.c; a sink is one file (sink_*.c) and one line in sinks[].
+ */
+#ifndef PIPELINE_H
+#define PIPELINE_H
+
+#include "config.h"
+#include "diag.h"
+#include "exclset.h"
+#include "scope.h"
+#include "spawn.h"
+#include "testtree.h"
+
+/* What one run shares with its sources and sinks. */
+struct run {
+	const struct config *cfg;
+	struct scope scope;
+	struct testtree tree;
+	struct strlist collected;
+	struct childq pool;         /* every child of every source */
+	double deadline;            /* the whole run's, now_seconds() clock */
+	struct diags diags;
+	struct exclset set;
+	/* What the sources did, for the fallback rule and the sinks. */
+	int sources_asked, sources_failed;
+	long found;                 /* exclusions the sources added */
+	int used_fallback;
+	size_t printed;             /* set by the output sink */
+};
+
+/* A source.  start() queues its calls on r->pool (nothing runs yet) and
+ * returns its state; once the pool has run, finish() adds its exclusions
+ * to r->set and returns how many, or -1 when the source failed as a whole
+ * (it has said why in r->diags). */
+struct source {
+	const char *name;
+	int (*wanted)(const struct run *r);
+	void *(*start)(struct run *r);
+	long (*finish)(struct run *r, void *state);
+};
+
+/* A sink: sees the finished set and the run's diagnostics.  Returns 0, or
+ * -1 when it could not deliver (the run then exits 1). */
+struct sink {
+	const char *name;
+	int (*wanted)(const struct run *r);
+	int (*emit)(struct run *r);
+};
+
+extern const struct source source_list, source_trunk, source_fallback;
+extern const struct sink sink_output;
+
+/* The node id of a test as the fallback and the logs name it, split for the
+ * keyword form, added to r->set with reason rs. */
+void run_add_nodeid(struct run *r, const char *id, const struct reason *rs);
+
+/* Run the whole pipeline; returns the exit status. */
+int pipeline_run(const struct config *c);
+
+#endif
