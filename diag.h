@@ -24,7 +24,7 @@ struct diag {
 struct diags {
 	struct diag *v;
 	size_t n, cap;
-	int keep_level;            /* records above it are dropped (default LOG_INFO) */
+	int keep_level;            /* records above it are dropped (0: warnings only) */
 	/* Called for every record kept, as it is added (the live stderr
 	 * printer, diag_print_stderr, or none). */
 	void (*on_add)(void *arg, const struct diag *d);
@@ -50,7 +50,7 @@ void diag_add_at(struct diags *d, int level, const char *source, const char *whe
 int diag_wants(const struct diags *d, int level);
 
 /* For the first `limit` calls with the same counter, add the record; past
- * that, only count.  diag_more() then adds one line for the rest. */
+ * that, only count (the caller adds one line for the rest). */
 void diag_limited(struct diags *d, unsigned *count, unsigned limit, int level,
     const char *source, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -103,7 +103,7 @@ fetch_result(struct fetch *f, struct buf *body, struct buf *why)
 		return 0;
 	}
 	if (c->stopped || c->exit_code == CURL_FILESIZE_EXCEEDED)
-		buf_printf(why, "response larger than --max-bytes %zu", f->req.max_bytes);
+		buf_printf(why, "response larger than the limit of %zu bytes", f->req.max_bytes);
 	else if (c->timed_out)
 		buf_printf(why, "no complete response within the time limit (curl killed)");
 	else if (c->never_started)

@@ -25,7 +25,7 @@ read_file_limited(const char *path, size_t max, struct buf *body, struct buf *wh
 		st.st_mode = 0;
 	if (S_ISREG(st.st_mode)) {
 		if ((unsigned long long)st.st_size > max) {
-			buf_printf(why, "file of %lld bytes is larger than --max-bytes %zu",
+			buf_printf(why, "file of %lld bytes is larger than the limit of %zu bytes",
 			    (long long)st.st_size, max);
 			goto fail;
 		}
@@ -67,12 +67,14 @@ read_file_limited(const char *path, size_t max, struct buf *body, struct buf *wh
 			body->len += (size_t)r;
 		body->p[body->len] = '\0';
 		if (body->len > max) {
-			buf_printf(why, "input larger than --max-bytes %zu", max);
+			buf_printf(why, "input larger than the limit of %zu bytes", max);
 			goto fail;
 		}
 	}
 	if (!body->p)
 		buf_reserve(body, 0);
+	/* NUL-terminated even when empty (the buffer was sized, not written). */
+	body->p[body->len] = '\0';
 	if (fd != 0)
 		close(fd);
 	return 0;

@@ -59,7 +59,7 @@ url_origin(const char *url, char *out, size_t cap)
 	const char *scheme, *p, *end, *colon;
 	const char *port;
 	size_t hl, pl;
-	char lower[256];
+	char lower[264];            /* a host of 253 bytes, ":", a port */
 
 	if (starts_with(url, "https://")) {
 		scheme = "https";
@@ -73,13 +73,30 @@ url_origin(const char *url, char *out, size_t cap)
 		return -1;
 	}
 	end = p + strcspn(p, "/?#");
-	if (end == p || memchr(p, '@', (size_t)(end - p)) || (size_t)(end - p) >= sizeof lower)
+	if (end == p || (size_t)(end - p) >= sizeof lower)
 		return -1;
-	colon = memchr(p, ':', (size_t)(end - p));
+	/* A host name or address (IPv6 in brackets), nothing else: user
+	 * info, odd bytes and the like make it no origin of ours. */
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+
+		if (!rb)
+			return -1;
+		colon = rb + 1 < end ? rb + 1 : NULL;
+		if (colon && *colon != ':')
+			return -1;
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+	}
 	hl = (size_t)((colon ? colon : end) - p);
+	if (hl == 0 || hl > 253)
+		return -1;
 	for (size_t i = 0; i < hl; i++) {
 		char c = p[i];
 
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '-' || c == '_' || (*p == '[' && (c == '[' || c == ']' || c == ':'))))
+			return -1;
 		lower[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 	}
 	lower[hl] = '\0';

@@ -123,6 +123,7 @@ render_json(const struct exclset *s, struct buf *out)
 {
 	size_t k = 0;
 	struct buf w = { 0 };
+	struct strlist names = { 0 };
 
 	buf_adds(out, "[");
 	for (size_t i = 0; i < s->n; i++) {
@@ -141,23 +142,22 @@ render_json(const struct exclset *s, struct buf *out)
 		buf_adds(out, ", \"platforms\": ");
 		json_platforms(out, e ? e->platforms : NULL);
 		buf_adds(out, ", \"sources\": [");
+		/* each source once, however many of its reasons, in reason order */
 		for (size_t r = 0; r < x->nr; r++) {
 			const struct reason *rr = &x->r[r];
 
-			/* a source named once, however many of its reasons */
-			if (r && rr->kind == x->r[r - 1].kind && rr->kind != RK_TRUNK)
-				continue;
-			if (r && rr->kind == RK_TRUNK && x->r[r - 1].kind == RK_TRUNK &&
-			    strcmp(rr->run_id ? rr->run_id : "", x->r[r - 1].run_id ? x->r[r - 1].run_id : "") == 0)
-				continue;
 			w.len = 0;
 			buf_adds(&w, reason_kind_name(rr->kind));
 			if (rr->kind == RK_TRUNK && rr->run_id)
 				buf_printf(&w, " %s", rr->run_id);
-			if (r)
+			if (strlist_has(&names, buf_str(&w)))
+				continue;
+			if (names.n)
 				buf_adds(out, ", ");
-			json_string(out, buf_str(&w));
+			strlist_add(&names, w.p);
+			json_string(out, w.p);
 		}
+		strlist_free(&names);
 		buf_adds(out, "], \"reasons\": [");
 		for (size_t r = 0; r < x->nr; r++) {
 			if (r)

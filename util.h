@@ -57,7 +57,4 @@ int starts_with_n(const char *s, size_t n, const char *prefix);
 /* Is s (NUL-terminated) printable UTF-8 without control characters? */
 int text_is_clean(const char *s);
 
-/* Is s (NUL-terminated) printable UTF-8 without control characters? */
-int text_is_clean(const char *s);
-
 #endif
