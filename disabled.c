@@ -147,12 +147,22 @@ disabled_parse(const char *doc, size_t len, const char *source,
     entry_wanted_fn wanted, entry_keep_fn keep, void *arg, struct entries *out,
     struct buf *why, struct diags *d)
 {
+	return disabled_parse_counted(doc, len, source, wanted, keep, arg, out, NULL, why, d);
+}
+
+long
+disabled_parse_counted(const char *doc, size_t len, const char *source,
+    entry_wanted_fn wanted, entry_keep_fn keep, void *arg, struct entries *out,
+    long *well_formed, struct buf *why, struct diags *d)
+{
 	struct js_scanner sc;
 	struct js_token t;
 	struct scratch scr = { { 0 } };
 	struct buf plat = { 0 };
 	long seen = 0, bad = 0;
 
+	if (well_formed)
+		*well_formed = 0;
 	js_init(&sc, doc, len, 0);
 	if (js_next(&sc, &t) == JS_ERROR)
 		goto scan_error;
@@ -225,6 +235,8 @@ disabled_parse(const char *doc, size_t len, const char *source,
 		    bad - WARN_MALFORMED);
 	scratch_clear(&scr);
 	buf_free(&plat);
+	if (well_formed)
+		*well_formed = seen - bad;
 	return seen;
 scan_error:
 	{

@@ -62,6 +62,13 @@ long disabled_parse(const char *doc, size_t len, const char *source,
     entry_wanted_fn wanted, entry_keep_fn keep, void *arg, struct entries *out,
     struct buf *why, struct diags *d);
 
+/* The same, and *well_formed (when not NULL) is set to how many of the
+ * entries seen were not skipped as malformed: a list with entries and
+ * none of them well-formed says nothing, and its reader has failed. */
+long disabled_parse_counted(const char *doc, size_t len, const char *source,
+    entry_wanted_fn wanted, entry_keep_fn keep, void *arg, struct entries *out,
+    long *well_formed, struct buf *why, struct diags *d);
+
 void entries_free(struct entries *l);
 
 #endif

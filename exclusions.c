@@ -5,16 +5,22 @@
  * This file is the command line: the options into a config, usage, main and
  * the exit status.  The run itself is pipeline.c.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "github.h"
 #include "match.h"
 #include "pipeline.h"
+
+#define DEVICE_NAMES "cpu cuda xpu mps hpu meta lazy"
 
 #ifndef EXCLUSIONS_VERSION
 #define EXCLUSIONS_VERSION "0.1.0"
@@ -29,7 +35,7 @@ static const char usage_text[] =
 "\n"
 "Source:\n"
 "  --disabled-url URL     fetch the list with curl (default: PyTorch's test-infra URL)\n"
-"  --disabled-file PATH   read the list from a file instead (- for stdin)\n"
+"  --disabled-file PATH   read the list from a file or pipe (- for stdin)\n"
 "  --max-bytes N          refuse a larger list (default 64M; K, M, G suffixes)\n"
 "  --timeout SECONDS      time limit for the whole run (default 120)\n"
 "  --retries N            curl retries on transient failures (default 2)\n"
@@ -38,8 +44,8 @@ static const char usage_text[] =
 "                         windows linux rocm xpu asan dynamo dynamo_wrapped\n"
 "                         inductor slow\n"
 "  --root DIR             where pytest runs; node ids are relative to it (default .)\n"
-"  --tests-dir DIR        test folder under the root, repeatable\n"
-"                         (default test/profiler when it exists)\n"
+"  --tests-dir DIR        test folder under the root (relative or absolute),\n"
+"                         repeatable (default test/profiler when it exists)\n"
 "  --devices LIST         devices of device-generic classes (default cpu,cuda)\n"
 "  --filter TEXT          with no test tree: suites containing TEXT (default profiler)\n"
 "  --collected FILE       output of pytest --collect-only -q: exact node ids,\n"
@@ -50,7 +56,7 @@ static const char usage_text[] =
 "  --repo OWNER/NAME      repository (default pytorch/pytorch)\n"
 "  --workflow FILE        workflow file (default pull.yml)\n"
 "  --branch NAME          branch (default main)\n"
-"  --runs N               latest completed runs to look at (default 2)\n"
+"  --runs N               latest completed runs to look at, 1 to 100 (default 2)\n"
 "  --job-filter TEXT      failed jobs whose name contains TEXT (default test)\n"
 "  --max-jobs N           jobs per run, 0 = all (default 5)\n"
 "  -j N, --parallel N     calls at once (default 8)\n"
@@ -67,16 +73,40 @@ static const char usage_text[] =
 "  -v, --verbose          more detail on stderr\n"
 "  -h, --help, --version\n"
 "\n"
+"A path above that does not exist, or is not a folder or a file as it should\n"
+"be, is a usage error, found before any call is made.\n"
+"\n"
 "Exit status: 0 when a result was printed (fallback included), 1 when it\n"
-"could not be written, 2 for a usage error.\n";
+"could not be written, 2 for a usage error (what is wrong, then\n"
+"\"Try 'exclusions --help'.\", on stderr; nothing run, nothing printed).\n";
 
-static void
-usage_error(const char *fmt, const char *arg)
+static _Noreturn void usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+
+/* Every usage error is these two lines on stderr, then exit 2, before
+ * anything has run.  Whatever the user typed goes through shown(), so the
+ * first line stays one line. */
+static _Noreturn void
+usage_error(const char *fmt, ...)
 {
-	fprintf(stderr, "exclusions: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'exclusions --help'.\n");
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "exclusions: %s\nTry 'exclusions --help'.\n", line);
 	exit(2);
+}
+
+/* s, quoted for a message (slot: see shown()). */
+static const char *
+q(const char *s, int slot)
+{
+	return shown(s, strlen(s), slot);
 }
 
 static size_t
@@ -88,7 +118,8 @@ parse_size(const char *s)
 
 	errno = 0;
 	if (*s < '0' || *s > '9')
-		usage_error("--max-bytes: not a size: %s", s);
+		usage_error("--max-bytes: not a size (a number of bytes, or with a suffix K, M or G): \"%s\"",
+		    q(s, 0));
 	v = strtoull(s, &end, 10);
 	if (*end == 'K' || *end == 'k')
 		mul = 1024, end++;
@@ -97,7 +128,8 @@ parse_size(const char *s)
 	else if (*end == 'G' || *end == 'g')
 		mul = 1024ull * 1024 * 1024, end++;
 	if (errno || *end || v == 0 || v > (1ull << 40) / mul)
-		usage_error("--max-bytes: not a size between 1 and 1T: %s", s);
+		usage_error("--max-bytes: not a size from 1 byte to 1024G (suffixes K, M, G): \"%s\"",
+		    q(s, 0));
 	return (size_t)(v * mul);
 }
 
@@ -110,23 +142,21 @@ parse_seconds(const char *s)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v > 0) || v > 86400)
-		usage_error("--timeout: not a number of seconds (0 to 86400): %s", s);
+		usage_error("--timeout: not a number of seconds more than 0 and at most 86400: \"%s\"",
+		    q(s, 0));
 	return v;
 }
 
 static int
-parse_count(const char *opt, const char *s, int max)
+parse_count(const char *opt, const char *s, int min, int max)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > max) {
-		fprintf(stderr, "exclusions: %s: not a whole number from 0 to %d: %s\n", opt, max, s);
-		fprintf(stderr, "Try 'exclusions --help'.\n");
-		exit(2);
-	}
+	if (errno || end == s || *end || v < min || v > max)
+		usage_error("%s: not a whole number from %d to %d: \"%s\"", opt, min, max, q(s, 0));
 	return (int)v;
 }
 
@@ -137,14 +167,14 @@ parse_platforms(const char *s)
 	unsigned mask = 0;
 
 	split_commas(&l, s);
+	if (l.n == 0)
+		usage_error("--platform: no platform named (known: %s)", platform_names);
 	for (size_t i = 0; i < l.n; i++) {
 		unsigned bit = platform_bit(l.v[i], strlen(l.v[i]));
 
-		if (!bit) {
-			fprintf(stderr, "exclusions: --platform: unknown platform \"%s\" (known: %s)\n",
-			    shown(l.v[i], strlen(l.v[i]), 0), platform_names);
-			exit(2);
-		}
+		if (!bit)
+			usage_error("--platform: unknown platform \"%s\" (known: %s)", q(l.v[i], 0),
+			    platform_names);
 		mask |= bit;
 	}
 	strlist_free(&l);
@@ -156,10 +186,25 @@ parse_devices(struct strlist *l, const char *s)
 {
 	strlist_free(l);
 	split_commas(l, s);
+	if (l->n == 0)
+		usage_error("--devices: no device named (known: %s)", DEVICE_NAMES);
 	for (size_t i = 0; i < l->n; i++)
 		if (!is_device(l->v[i], strlen(l->v[i])))
-			usage_error("--devices: unknown device \"%s\" (known: cpu cuda xpu mps hpu meta lazy)",
-			    shown(l->v[i], strlen(l->v[i]), 0));
+			usage_error("--devices: unknown device \"%s\" (known: %s)", q(l->v[i], 0), DEVICE_NAMES);
+}
+
+/* An http(s) URL with a host, nothing a message or curl's argv would
+ * mangle; opt names it in the error. */
+static const char *
+parse_url(const char *opt, const char *s)
+{
+	const char *rest = starts_with(s, "https://") ? s + 8 : starts_with(s, "http://") ? s + 7 : NULL;
+
+	if (!*s)
+		usage_error("%s: empty (expected an http or https URL)", opt);
+	if (!rest || !*rest || *rest == '/' || strpbrk(s, " \"'\\") || !text_is_clean(s))
+		usage_error("%s: not an http(s) URL: \"%s\"", opt, q(s, 0));
+	return s;
 }
 
 enum opt_id {
@@ -194,11 +239,11 @@ static void
 apply_option(struct config *c, enum opt_id id, const char *arg)
 {
 	switch (id) {
-	case O_URL: c->disabled_url = arg; c->disabled_file = NULL; break;
+	case O_URL: c->disabled_url = parse_url("--disabled-url", arg); c->disabled_file = NULL; break;
 	case O_FILE: c->disabled_file = arg; break;
 	case O_MAXBYTES: c->max_bytes = parse_size(arg); break;
 	case O_TIMEOUT: c->timeout = parse_seconds(arg); break;
-	case O_RETRIES: c->retries = parse_count("--retries", arg, 10); break;
+	case O_RETRIES: c->retries = parse_count("--retries", arg, 0, 10); break;
 	case O_PLATFORM:
 		c->platforms = parse_platforms(arg);
 		c->platform_text = arg;
@@ -213,12 +258,12 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 		else if (strcmp(arg, "on-error") == 0) c->fallback = FB_ON_ERROR;
 		else if (strcmp(arg, "never") == 0) c->fallback = FB_NEVER;
 		else if (strcmp(arg, "always") == 0) c->fallback = FB_ALWAYS;
-		else usage_error("--fallback: expected auto, on-error, never or always, not \"%s\"", arg);
+		else usage_error("--fallback: expected auto, on-error, never or always, not \"%s\"", q(arg, 0));
 		break;
 	case O_FBFILE: c->fallback_file = arg; break;
 	case O_FORMAT:
 		if (format_parse(arg, &c->format) < 0)
-			usage_error("--format: expected args, lines, shell, json or keyword, not \"%s\"", arg);
+			usage_error("--format: expected args, lines, shell, json or keyword, not \"%s\"", q(arg, 0));
 		break;
 	case O_OUTPUT: c->output = arg; break;
 	case O_QUIET: c->log_level = LOG_WARN; break;
@@ -226,32 +271,24 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_NOTRUNK: c->trunk = 0; break;
 	case O_REPO:
 		if (!github_name_ok(arg, 1) || !strchr(arg, '/') || strchr(strchr(arg, '/') + 1, '/'))
-			usage_error("--repo: expected OWNER/NAME, not \"%s\"", shown(arg, strlen(arg), 0));
+			usage_error("--repo: expected OWNER/NAME, not \"%s\"", q(arg, 0));
 		c->repo = arg;
 		break;
 	case O_WORKFLOW:
 		if (!github_name_ok(arg, 0))
-			usage_error("--workflow: expected a workflow file name such as pull.yml, not \"%s\"", shown(arg, strlen(arg), 0));
+			usage_error("--workflow: expected a workflow file name such as pull.yml, not \"%s\"", q(arg, 0));
 		c->workflow = arg;
 		break;
 	case O_BRANCH:
 		if (!github_name_ok(arg, 1))
-			usage_error("--branch: not a plain branch name: \"%s\"", shown(arg, strlen(arg), 0));
+			usage_error("--branch: not a plain branch name: \"%s\"", q(arg, 0));
 		c->branch = arg;
 		break;
-	case O_RUNS: c->runs = parse_count("--runs", arg, 100); break;
+	case O_RUNS: c->runs = parse_count("--runs", arg, 1, 100); break;
 	case O_JOBFILTER: c->job_filter = arg; break;
-	case O_MAXJOBS: c->max_jobs = parse_count("--max-jobs", arg, 10000); break;
-	case O_PARALLEL:
-		c->parallel = parse_count("--parallel", arg, 64);
-		if (c->parallel == 0)
-			usage_error("--parallel: must be at least 1, not %s", arg);
-		break;
-	case O_APIURL:
-		if ((!starts_with(arg, "https://") && !starts_with(arg, "http://")) || strpbrk(arg, " \"'\\"))
-			usage_error("--api-url: not an http(s) URL: \"%s\"", shown(arg, strlen(arg), 0));
-		c->api_url = arg;
-		break;
+	case O_MAXJOBS: c->max_jobs = parse_count("--max-jobs", arg, 0, 10000); break;
+	case O_PARALLEL: c->parallel = parse_count("--parallel", arg, 1, 64); break;
+	case O_APIURL: c->api_url = parse_url("--api-url", arg); break;
 	case O_HELP: fputs(usage_text, stdout); exit(0);
 	case O_VERSION: printf("exclusions %s\n", EXCLUSIONS_VERSION); exit(0);
 	}
@@ -278,17 +315,17 @@ parse_args(struct config *c, int argc, char **argv)
 				if (strlen(long_opts[k].name) == n && memcmp(long_opts[k].name, a + 2, n) == 0)
 					break;
 			if (k == sizeof long_opts / sizeof long_opts[0])
-				usage_error("unknown option %s", a);
+				usage_error("unknown option %s", q(a, 0));
 			if (!long_opts[k].has_arg) {
 				if (eq)
-					usage_error("option %s takes no value", a);
+					usage_error("option %s takes no value", q(a, 0));
 				apply_option(c, long_opts[k].id, NULL);
 			} else if (eq) {
 				apply_option(c, long_opts[k].id, eq + 1);
 			} else if (i + 1 < argc) {
 				apply_option(c, long_opts[k].id, argv[++i]);
 			} else {
-				usage_error("option %s needs a value", a);
+				usage_error("option %s needs a value", q(a, 0));
 			}
 			continue;
 		}
@@ -312,7 +349,7 @@ parse_args(struct config *c, int argc, char **argv)
 				} else {
 					char o[3] = { '-', *p, '\0' };
 
-					usage_error("unknown option %s", o);
+					usage_error("unknown option %s", q(o, 0));
 				}
 			}
 			continue;
@@ -320,7 +357,202 @@ parse_args(struct config *c, int argc, char **argv)
 		break;
 	}
 	if (i < argc)
-		usage_error("unexpected argument \"%s\"", shown(argv[i], strlen(argv[i]), 0));
+		usage_error("unexpected argument \"%s\"", q(argv[i], 0));
+}
+
+/* path without empty or "." components, and without a leading "/" unless
+ * keep_slash: node ids made from it carry no "./" or "//".  "." when
+ * nothing is left. */
+static char *
+tidy_path(const char *path, int keep_slash)
+{
+	struct buf b = { 0 };
+	const char *p = path;
+	char *r;
+
+	if (*p == '/' && keep_slash)
+		buf_addc(&b, '/');
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n && !(n == 1 && *p == '.')) {
+			if (b.len && b.p[b.len - 1] != '/')
+				buf_addc(&b, '/');
+			buf_add(&b, p, n);
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	r = xstrdup(b.len ? buf_str(&b) : ".");
+	buf_free(&b);
+	return r;
+}
+
+/* The tidy relative path rel with each "name/.." taken out, in place;
+ * -1 when a ".." climbs above its start. */
+static int
+drop_dotdot(char *rel)
+{
+	char *w = rel;
+	const char *p = rel;
+
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (w == rel)
+				return -1;
+			while (w > rel && w[-1] != '/')
+				w--;
+			if (w > rel)
+				w--;
+		} else {
+			if (w > rel)
+				*w++ = '/';
+			memmove(w, p, n);
+			w += n;
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	if (w == rel)
+		*w++ = '.';
+	*w = '\0';
+	return 0;
+}
+
+static int
+same_dir(const char *path, const struct stat *want)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_dev == want->st_dev && st.st_ino == want->st_ino;
+}
+
+/* The directory dir (tidy) as a path relative to root: the longest
+ * leading part of dir that is the root's directory (by stat, so that links
+ * and ".." on the way to either do not matter) is cut off, and the rest is
+ * kept as it was spelled, as pytest keeps it in node ids, but for a ".."
+ * in it, taken out with the name before it.  NULL when no leading part of
+ * dir is the root. */
+static char *
+dir_under_root(const char *root, const char *dir)
+{
+	struct stat rs;
+	char *p, *rel = NULL;
+	size_t n;
+
+	if (stat(root, &rs) < 0)
+		return NULL;
+	p = xstrdup(dir);
+	n = strlen(p);
+	for (size_t i = n; i > 0 && !rel; i--) {
+		char c = p[i];
+
+		if (c != '\0' && c != '/')
+			continue;
+		p[i] = '\0';
+		if (same_dir(p, &rs))
+			rel = tidy_path(dir + i, 0);
+		p[i] = c;
+	}
+	if (!rel && dir[0] == '/' && same_dir("/", &rs))
+		rel = tidy_path(dir, 0);
+	free(p);
+	if (rel && drop_dotdot(rel) < 0) {
+		free(rel);
+		rel = NULL;
+	}
+	return rel;
+}
+
+/* A file to read (--disabled-file, --fallback-file, --collected): one
+ * that exists, is a regular file or a pipe, and may be read. */
+static void
+check_input(const char *opt, const char *path)
+{
+	struct stat st;
+
+	if (!*path)
+		usage_error("%s: empty file name", opt);
+	if (stat(path, &st) < 0)
+		usage_error("%s: %s: %s", opt, q(path, 0), strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		usage_error("%s: %s: is a directory, not a file", opt, q(path, 0));
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+		usage_error("%s: %s: not a regular file or a pipe", opt, q(path, 0));
+	if (access(path, R_OK) < 0)
+		usage_error("%s: %s: %s", opt, q(path, 0), strerror(errno));
+}
+
+/* A folder of the test tree: dir as given (relative to the root, or
+ * absolute) must be a directory under the root.  Returns it relative to
+ * the root and tidy, as tree_scan_dir() joins it to the root. */
+static char *
+check_tests_dir(const char *root, const char *dir)
+{
+	struct buf full = { 0 };
+	struct stat st;
+	char *rel, *abs;
+
+	if (!*dir)
+		usage_error("--tests-dir: empty folder name");
+	if (dir[0] == '/')
+		buf_adds(&full, dir);
+	else
+		buf_printf(&full, "%s/%s", root, dir);
+	if (stat(buf_str(&full), &st) < 0)
+		usage_error("--tests-dir: %s: %s", q(buf_str(&full), 0), strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		usage_error("--tests-dir: %s: not a directory", q(buf_str(&full), 0));
+	if (dir[0] != '/') {
+		rel = tidy_path(dir, 0);
+		if (drop_dotdot(rel) == 0) {
+			buf_free(&full);
+			return rel;
+		}
+		free(rel);
+	}
+	/* Absolute, or out of the root and back ("../root/test"). */
+	abs = tidy_path(buf_str(&full), 1);
+	rel = dir_under_root(root, abs);
+	free(abs);
+	buf_free(&full);
+	if (!rel)
+		usage_error("--tests-dir: %s is not under the root %s (node ids are relative to the root)",
+		    q(dir, 0), q(root, 1));
+	return rel;
+}
+
+/* Every path the user gave is checked before anything runs: a typo is a
+ * usage error, not a run that quietly finds nothing. */
+static void
+check_paths(struct config *c)
+{
+	struct stat st;
+
+	if (!*c->root)
+		usage_error("--root: empty folder name");
+	if (stat(c->root, &st) < 0)
+		usage_error("--root: %s: %s", q(c->root, 0), strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		usage_error("--root: %s: not a directory", q(c->root, 0));
+	for (size_t i = 0; i < c->tests_dirs.n; i++) {
+		char *rel = check_tests_dir(c->root, c->tests_dirs.v[i]);
+
+		free(c->tests_dirs.v[i]);
+		c->tests_dirs.v[i] = rel;
+	}
+	if (c->disabled_file && strcmp(c->disabled_file, "-") != 0)
+		check_input("--disabled-file", c->disabled_file);
+	if (c->fallback_file)
+		check_input("--fallback-file", c->fallback_file);
+	if (c->collected)
+		check_input("--collected", c->collected);
 }
 
 int
@@ -349,6 +581,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	split_commas(&c.devices, "cpu,cuda");
 	parse_args(&c, argc, argv);
+	check_paths(&c);
 	rc = pipeline_run(&c);
 	strlist_free(&c.tests_dirs);
 	strlist_free(&c.devices);

@@ -11,8 +11,25 @@
 
 #include "util.h"
 
-/* Read path ("-" = stdin) into body, refusing more than max bytes.
- * Returns 0, or -1 with why set (the body is then freed). */
+/* Call first thing, before anything is opened: notes whether standard
+ * input and output are closed, and opens /dev/null on each of descriptors
+ * 0, 1 and 2 that is, so that no file opened later takes its place (and is
+ * read as "-", or written as the result).  Reading "-" then fails
+ * ("standard input is closed"), and so does writing to standard output. */
+void file_stdio_guard(void);
+
+/* The deadline (now_seconds() clock) of read_file_limited() and
+ * blob_load_file(): set once by the run; 0, the default, is none. */
+void file_set_deadline(double deadline);
+
+/* Read path ("-" = stdin) into body, refusing more than max bytes.  What
+ * is not a regular file (a pipe, a FIFO, a terminal, "-" as one of them)
+ * is read only until deadline (now_seconds() clock; 0: none): a FIFO is
+ * opened without waiting for a writer, and each read waits at most until
+ * the deadline.  Returns 0, or -1 with why set (the body is then freed). */
+int read_file_until(const char *path, size_t max, double deadline, struct buf *body,
+    struct buf *why);
+/* read_file_until() with the deadline of file_set_deadline(). */
 int read_file_limited(const char *path, size_t max, struct buf *body, struct buf *why);
 
 /* A document in memory: read into a buffer, or, for a large regular file,
@@ -24,9 +41,12 @@ struct blob {
 	struct buf b;
 };
 
-/* Like read_file_limited, but maps large regular files.  Read a mapped
+/* Like read_file_until, but maps large regular files.  Read a mapped
  * blob only inside file_guarded(): a file that shrinks while it is read
  * raises SIGBUS. */
+int blob_load_until(struct blob *bl, const char *path, size_t max, double deadline,
+    struct buf *why);
+/* blob_load_until() with the deadline of file_set_deadline(). */
 int blob_load_file(struct blob *bl, const char *path, size_t max, struct buf *why);
 /* Take over a buffer (fetched bodies). */
 void blob_from_buf(struct blob *bl, struct buf *b);
@@ -42,7 +62,13 @@ long file_guarded(const struct blob *bl, long (*fn)(void *arg), void *arg);
  * that is not a regular file (/dev/null, a FIFO) is written into; else a
  * temporary file beside it is renamed over it, with the mode the umask
  * gives.  Returns 0, or -1 with why set; a failed write leaves no
- * temporary file and the old file untouched. */
+ * temporary file and the old file untouched.  So does a fatal signal
+ * whose handler calls file_remove_temp(). */
 int file_write_atomic(const char *path, const char *p, size_t len, struct buf *why);
+
+/* Remove the temporary file of a file_write_atomic() in progress, if any.
+ * Async-signal-safe: for the handler of a signal the program dies of
+ * (spawn_catch_signals). */
+void file_remove_temp(void);
 
 #endif

@@ -32,6 +32,33 @@ is_device(const char *s, size_t n)
 	return in_set(devices, s, n);
 }
 
+/* Every name torch gives a dtype (str(torch.float32) without "torch."),
+ * as PyTorch appends them to test names. */
+static const char *const dtype_names[] = {
+	"bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
+	"float16", "bfloat16", "float32", "float64", "complex32", "complex64", "complex128",
+	"qint8", "quint8", "qint32", "quint4x2", "quint2x4",
+	"float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu",
+	"float4_e2m1fn_x2", "bits1x8", "bits2x4", "bits4x2", "bits8", "bits16",
+	"uint1", "uint2", "uint3", "uint4", "uint5", "uint6", "uint7",
+	"int1", "int2", "int3", "int4", "int5", "int6", "int7", NULL
+};
+
+int
+is_dtype_suffix(const char *s, size_t n)
+{
+	/* Some names hold '_' themselves: try each name that fits here. */
+	for (const char *const *d = dtype_names; *d; d++) {
+		size_t l = strlen(*d);
+
+		if (l > n || memcmp(s, *d, l) != 0)
+			continue;
+		if (l == n || (s[l] == '_' && l + 1 < n && is_dtype_suffix(s + l + 1, n - l - 1)))
+			return 1;
+	}
+	return 0;
+}
+
 /* 1: a Python name character, 2: '.', 0: neither (ASCII only). */
 static const unsigned char suite_char[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,

@@ -27,6 +27,11 @@ int key_split(const char *key, size_t len, struct testkey *k);
 int is_dtype(const char *s, size_t n);
 int is_device(const char *s, size_t n);
 
+/* Is s one or more of torch's dtype names joined by '_', as PyTorch ends a
+ * device-generic test's name ("float32", "float8_e4m3fn", "int64_float32")?
+ * Wider than is_dtype, which is only the list the disabling rule drops. */
+int is_dtype_suffix(const char *s, size_t n);
+
 /* The method name with a trailing dtype chunk removed, and the device chunk
  * before it too: returns the length of what is left (n when no dtype). */
 size_t name_sanitized_len(const char *m, size_t n);

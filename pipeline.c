@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
+
 /* The sources, in the order their calls are queued (the list's download
  * first: it is one call, and the trunk's chain of calls overlaps it).  The
  * fallback is asked last, and only when the fallback rule says so. */
@@ -37,12 +39,12 @@ static void
 build_scope(struct run *r)
 {
 	const struct config *c = r->cfg;
-	int have_tree = 0;
+	int have_tree = 0, stopped = 0;
 
 	if (c->collected) {
 		struct buf why = { 0 };
 
-		if (collected_load(c->collected, &r->collected, &why) == 0) {
+		if (collected_load(c->collected, &r->collected, &why, r->deadline) == 0) {
 			diag_add(&r->diags, LOG_INFO, "collected", "%zu node ids from %s", r->collected.n,
 			    c->collected);
 			scope_init(&r->scope, NULL, &r->collected, &c->devices, c->filter);
@@ -53,19 +55,36 @@ build_scope(struct run *r)
 		    c->collected, buf_str(&why));
 		buf_free(&why);
 	}
-	if (c->tests_dirs.n == 0 && tree_scan_dir(&r->tree, c->root, DEFAULT_TESTS_DIR, &r->diags) >= 0)
-		have_tree = 1;
-	for (size_t i = 0; i < c->tests_dirs.n; i++) {
-		if (tree_scan_dir(&r->tree, c->root, c->tests_dirs.v[i], &r->diags) < 0)
+	if (c->tests_dirs.n == 0) {
+		int got = tree_scan_dir(&r->tree, c->root, DEFAULT_TESTS_DIR, &r->diags, r->deadline);
+
+		have_tree = got >= 0;
+		stopped = got == -2;
+		if (got == -1)
+			diag_add(&r->diags, LOG_WARN, "test tree", "no %s under %s: without a test tree no disabled entry can become a node id",
+			    DEFAULT_TESTS_DIR, c->root);
+	}
+	for (size_t i = 0; i < c->tests_dirs.n && !stopped; i++) {
+		int got = tree_scan_dir(&r->tree, c->root, c->tests_dirs.v[i], &r->diags, r->deadline);
+
+		if (got == -1)
 			diag_add(&r->diags, LOG_WARN, "test tree", "%s/%s is not a directory", c->root,
 			    c->tests_dirs.v[i]);
+		else if (got == -2)
+			stopped = 1;
 		else
 			have_tree = 1;
 	}
-	if (have_tree)
+	/* Cut short by the time limit: what was read is the tree. */
+	if (stopped && r->tree.files.n > 0) {
+		have_tree = 1;
+		diag_add(&r->diags, LOG_WARN, "test tree", "using the %zu files (%zu classes) read before the time limit: tests of the others are out of scope",
+		    r->tree.files.n, r->tree.n);
+	} else if (have_tree) {
 		diag_add(&r->diags, LOG_INFO, "test tree", "%zu files, %zu classes under %s",
 		    r->tree.files.n, r->tree.n, c->root);
-	else
+	}
+	if (!have_tree)
 		diag_add(&r->diags, LOG_INFO, "", "no test tree under %s: entries whose suite contains \"%s\" are in scope",
 		    c->root, c->filter);
 	scope_init(&r->scope, have_tree ? &r->tree : NULL, NULL, &c->devices, c->filter);
@@ -105,9 +124,17 @@ pipeline_run(const struct config *c)
 	void *state[COUNT(sources)];
 	int show = c->log_level, rc = 0;
 
+	/* Before anything is opened: a closed standard input must not become
+	 * the first file we open (and be read as "-"). */
+	file_stdio_guard();
+	/* From here on a TERM, INT or HUP ends the children and removes the
+	 * temporary file of -o before we die of it. */
+	spawn_catch_signals(file_remove_temp);
 	memset(&r, 0, sizeof r);
 	r.cfg = c;
 	r.deadline = now_seconds() + c->timeout;
+	/* Reads that could wait (stdin, a FIFO) end at the deadline too. */
+	file_set_deadline(r.deadline);
 	/* Records are kept for the sinks; stderr shows what -q / -v ask for. */
 	r.diags.keep_level = c->log_level > LOG_INFO ? c->log_level : LOG_INFO;
 	r.diags.on_add = diag_print_stderr;

@@ -21,13 +21,31 @@ struct rclass {
 	const struct tclass *tc;   /* NULL when it comes from --collected */
 	const char *device;        /* NULL for a plain class */
 	int in_run;                /* device is one of --devices */
+	size_t first, count;       /* --collected: its tests, in scope.items */
+};
+
+/* A collected node id "path::Class::test" with its parts' places. */
+struct citem {
+	const char *id;
+	size_t path_len;           /* id[0, path_len) is the path */
+	size_t test_at;            /* id + test_at is the test ("test_x[p]") */
 };
 
 struct scope {
 	const struct testtree *tree;     /* NULL: no tree */
 	struct rclass *rc;
-	size_t nrc;
+	size_t nrc, caprc;
+	/* The tree's classes sorted by name, for exact look-ups. */
+	const struct tclass **byname;
+	size_t nbyname;
 	const struct strlist *collected; /* NULL: no --collected */
+	/* With --collected: the node ids of classes' tests, grouped by class
+	 * and file (each runtime class has its run of them), and every
+	 * collected id sorted, for the prefix questions. */
+	struct citem *items;
+	size_t nitems;
+	const char **sorted;
+	size_t nsorted;
 	const struct strlist *devices;
 	const char *filter;
 	/* A quick no for most entries of a large list: what every runtime
@@ -51,16 +69,27 @@ size_t scope_map(const struct scope *s, const struct testkey *k, struct strlist 
  * one exists, the corrected node ids appended to fixed. */
 int scope_check(const struct scope *s, const char *id, struct strlist *fixed, struct buf *why);
 
-/* With --collected: tell on stderr which collected tests the printed
- * --deselect prefixes remove although they are not themselves printed. */
+/* With --collected: tell which collected tests the printed --deselect
+ * prefixes remove although they are not themselves printed: one warning
+ * with their count and a few of them, and each one as a LOG_DEBUG record
+ * (shown under -v). */
 void scope_collateral(const struct scope *s, const struct strlist *printed, struct diags *d);
+
+/* With --collected: append to ids the collected node ids of the test a log
+ * names "path::rest" (rest starts with "::"), where the collected id's path
+ * is path or ends with "/" path (PyTorch runs pytest from inside test/). */
+void scope_collected_match(const struct scope *s, const char *path, size_t path_len,
+    const char *rest, struct strlist *ids);
 
 /* Split "path::Class::method" into its parts (method may be absent, or
  * hold "::" itself).  Returns -1 when there is no "::" at all. */
 int split_nodeid(const char *id, struct buf *path, struct buf *cls, struct buf *meth);
 
-/* Load `pytest --collect-only -q` output: the lines holding "::". */
-int collected_load(const char *path, struct strlist *ids, struct buf *why);
+/* Load `pytest --collect-only -q` output: the lines holding "::".
+ * Returns 0; -1 with why set (unreadable, no node ids); or -2 with why set
+ * when the deadline (now_seconds() clock; 0 = none) passed first, and then
+ * nothing is added to ids. */
+int collected_load(const char *path, struct strlist *ids, struct buf *why, double deadline);
 
 void scope_free(struct scope *s);
 

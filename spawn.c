@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -18,29 +19,84 @@ extern char **environ;
  * Children run in their own process groups, so the terminal's ^C (and a
  * TERM or HUP sent to our group) no longer reaches them.  While a child is
  * running its group is in this table, and the signals below, when still at
- * their default action at the first child_start, are passed on to every
- * group in it before this process dies of them.  A fixed table: the signal
- * handler reads it, so it is never reallocated (children beyond LIVE_MAX at
- * once are not passed signals).
+ * their default action when they are first taken (spawn_catch_signals, or
+ * the first child_start), are passed on to every group in it, the groups
+ * are killed after at most TERM_GRACE, the cleanup runs, and this process
+ * dies of the signal.  A fixed table: the signal handler reads it, so it is
+ * never reallocated (children beyond LIVE_MAX at once are not passed
+ * signals).
  */
 #define LIVE_MAX 256
 static volatile pid_t live_pids[LIVE_MAX];
 static const int passed_on[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
 static sigset_t passing;        /* those of passed_on whose handler is ours */
 static int passing_set_up;
+static void (*volatile fatal_cleanup)(void);
+
+/*
+ * A child's exit wakes the serve loop even while a grandchild holds its
+ * pipes open: SIGCHLD writes a byte into this pipe, which serve() polls.
+ * -1 when SIGCHLD is not ours (ignored, or the program's own handler): then
+ * serve() looks for exits on a short timer instead.
+ */
+static int chld_pipe[2] = { -1, -1 };
+
+/* Async-signal-safe: nothing but waitpid, kill, poll, clock_gettime. */
+static double
+signal_safe_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void
 pass_on_signal(int sig)
 {
+	pid_t groups[LIVE_MAX];
+	int gone[LIVE_MAX];
+	size_t n = 0, left;
 	struct sigaction dfl;
 	sigset_t s;
+	double until;
 
 	for (size_t i = 0; i < LIVE_MAX; i++) {
 		pid_t pid = live_pids[i];
 
-		if (pid > 0)
+		if (pid > 0) {
 			kill(-pid, sig);
+			kill(-pid, SIGCONT);
+			groups[n] = pid;
+			gone[n++] = 0;
+		}
 	}
+	/* The leaders get TERM_GRACE to go; then every group is killed, so
+	 * that nothing they started (a grandchild ignoring sig) outlives us.
+	 * A leader reaped here frees its group id only once the group is
+	 * empty, and then the KILL finds no one (the id is not reused within
+	 * the few milliseconds this takes). */
+	until = signal_safe_now() + TERM_GRACE;
+	for (left = n; left > 0 && signal_safe_now() < until;) {
+		for (size_t i = 0; i < n; i++) {
+			int st;
+			pid_t r;
+
+			if (gone[i])
+				continue;
+			r = waitpid(groups[i], &st, WNOHANG);
+			if (r == groups[i] || (r < 0 && errno != EINTR)) {
+				gone[i] = 1;
+				left--;
+			}
+		}
+		if (left > 0)
+			poll(NULL, 0, 5);
+	}
+	for (size_t i = 0; i < n; i++)
+		kill(-groups[i], SIGKILL);
+	if (fatal_cleanup)
+		fatal_cleanup();
 	/* Then die of it as we would have without the handler. */
 	dfl.sa_handler = SIG_DFL;
 	dfl.sa_flags = 0;
@@ -50,6 +106,61 @@ pass_on_signal(int sig)
 	sigemptyset(&s);
 	sigaddset(&s, sig);
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
+}
+
+static int
+set_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static void
+on_sigchld(int sig)
+{
+	int e = errno;
+
+	(void)sig;
+	/* Full (EAGAIN): a wake-up is pending anyway. */
+	(void)!write(chld_pipe[1], "", 1);
+	errno = e;
+}
+
+static void
+set_up_sigchld(void)
+{
+	struct sigaction sa, old;
+
+	if (sigaction(SIGCHLD, NULL, &old) < 0 || old.sa_handler != SIG_DFL ||
+	    (old.sa_flags & SA_SIGINFO))
+		return;
+	if (pipe(chld_pipe) < 0)
+		goto fail;
+	if (set_cloexec(chld_pipe[0]) < 0 || set_cloexec(chld_pipe[1]) < 0 ||
+	    set_nonblock(chld_pipe[0]) < 0 || set_nonblock(chld_pipe[1]) < 0)
+		goto fail;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigchld;
+	sigemptyset(&sa.sa_mask);
+	/* Restarted: reads and writes elsewhere in the program carry on. */
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	if (sigaction(SIGCHLD, &sa, NULL) == 0)
+		return;
+fail:
+	if (chld_pipe[0] >= 0)
+		close(chld_pipe[0]);
+	if (chld_pipe[1] >= 0)
+		close(chld_pipe[1]);
+	chld_pipe[0] = chld_pipe[1] = -1;
 }
 
 static void
@@ -66,11 +177,20 @@ set_up_passing(void)
 	sigfillset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof passed_on / sizeof passed_on[0]; i++) {
 		/* A signal the program ignores or handles itself is its own. */
-		if (sigaction(passed_on[i], NULL, &old) < 0 || old.sa_handler != SIG_DFL)
+		if (sigaction(passed_on[i], NULL, &old) < 0 || old.sa_handler != SIG_DFL ||
+		    (old.sa_flags & SA_SIGINFO))
 			continue;
 		if (sigaction(passed_on[i], &sa, NULL) == 0)
 			sigaddset(&passing, passed_on[i]);
 	}
+	set_up_sigchld();
+}
+
+void
+spawn_catch_signals(void (*cleanup)(void))
+{
+	fatal_cleanup = cleanup;
+	set_up_passing();
 }
 
 static void
@@ -99,14 +219,6 @@ mark_reaped(struct child *c)
 	c->reaped = 1;
 	if (c->pid > 0)
 		forget_pid(c->pid);
-}
-
-static int
-set_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFD);
-
-	return fl < 0 ? -1 : fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
 }
 
 static int
@@ -226,11 +338,15 @@ child_start(struct child *c)
 		close(err[0]);
 		return -1;
 	}
+	/* Never blocked on: what is left once the child has exited is read
+	 * until the pipe is empty, whoever else holds it open. */
 	c->fd_out = out[0];
 	c->fd_err = err[0];
+	set_nonblock(c->fd_out);
+	set_nonblock(c->fd_err);
 	if (c->input_len > 0) {
 		c->fd_in = in[1];
-		fcntl(c->fd_in, F_SETFL, fcntl(c->fd_in, F_GETFL) | O_NONBLOCK);
+		set_nonblock(c->fd_in);
 	} else {
 		close(in[1]);
 	}
@@ -349,7 +465,10 @@ kill_and_reap(struct child *c)
 	kill_all(&c, 1);
 }
 
-static void
+/* One read from c's stdout or stderr.  Returns the bytes read, 0 at the
+ * end (the pipe is then closed) or when c was stopped, -1 when there is
+ * nothing to read now. */
+static ssize_t
 drain(struct child *c, int *fd, int is_out)
 {
 	char chunk[65536];
@@ -357,41 +476,93 @@ drain(struct child *c, int *fd, int is_out)
 
 	if (r < 0) {
 		if (errno == EINTR || errno == EAGAIN)
-			return;
+			return -1;
 		close_fd(fd);
-		return;
+		return 0;
 	}
 	if (r == 0) {
 		close_fd(fd);
-		return;
+		return 0;
 	}
 	if (!is_out) {
 		size_t room = c->err.len < ERR_KEEP ? ERR_KEEP - c->err.len : 0;
 
 		buf_add(&c->err, chunk, (size_t)r < room ? (size_t)r : room);
-		return;
+		return r;
 	}
 	/* A pool's output callback takes the place of c's own. */
 	if (c->pool_out) {
 		if (c->pool_out(c->pool_arg, c, chunk, (size_t)r) != 0) {
 			c->stopped = 1;
 			kill_and_reap(c);
+			return 0;
 		}
-		return;
+		return r;
 	}
 	if (c->on_out) {
 		if (c->on_out(c->on_out_arg, chunk, (size_t)r) != 0) {
 			c->stopped = 1;
 			kill_and_reap(c);
+			return 0;
 		}
-		return;
+		return r;
 	}
 	if (c->out_limit && c->out.len + (size_t)r > c->out_limit) {
 		c->stopped = 1;
 		kill_and_reap(c);
-		return;
+		return 0;
 	}
 	buf_add(&c->out, chunk, (size_t)r);
+	return r;
+}
+
+/*
+ * c (unreaped) has exited: it is finished, whoever still holds its pipes.
+ * Whatever its group left behind is killed (its leader unreaped until
+ * then: the group id is still its own), what is in the pipes is read
+ * without waiting for more, the pipes are closed, and c is reaped.
+ * A child that could not be waited for (not ours) is only let go.
+ */
+static void
+finish_exited(struct child *c, int zombie)
+{
+	int st;
+
+	if (zombie)
+		kill(-c->pid, SIGKILL);
+	while (c->fd_out >= 0 && !c->reaped && drain(c, &c->fd_out, 1) > 0)
+		;
+	while (c->fd_err >= 0 && !c->reaped && drain(c, &c->fd_err, 0) > 0)
+		;
+	close_fd(&c->fd_in);
+	close_fd(&c->fd_out);
+	close_fd(&c->fd_err);
+	if (c->reaped)
+		return;         /* stopped by its output callback, and reaped */
+	if (!zombie) {
+		mark_reaped(c);
+		return;
+	}
+	while (waitpid(c->pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			mark_reaped(c);
+			return;
+		}
+	}
+	note_status(c, st);
+}
+
+/* Has c (unreaped) exited?  1: yes, a zombie still to reap; 2: it cannot
+ * be waited for (not ours); 0: still running. */
+static int
+exit_state(const struct child *c)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return errno == EINTR ? 0 : 2;
+	return si.si_pid == c->pid ? 1 : 0;
 }
 
 static void
@@ -414,15 +585,31 @@ feed(struct child *c)
 static size_t
 serve(struct child **cs, size_t n, double deadline, int any)
 {
-	struct pollfd *pf = xmalloc(3 * n * sizeof *pf + 1);
-	size_t ended = 0;
+	struct pollfd *pf = xmalloc((3 * n + 1) * sizeof *pf);
+	size_t reaped_before = 0, ended = 0;
+	int look = 1;           /* look for children that have exited */
 
+	for (size_t i = 0; i < n; i++)
+		reaped_before += cs[i]->reaped != 0;
 	for (;;) {
 		size_t np = 0, live = 0;
-		int waiting_exit = 0;
+		int chld_at = -1;
 		double left;
 		int ms;
 
+		/* On every SIGCHLD (or, without our handler, every round): a
+		 * child that has exited is finished now, even when something
+		 * it started still holds its pipes open. */
+		if (look || chld_pipe[0] < 0) {
+			for (size_t i = 0; i < n; i++) {
+				struct child *c = cs[i];
+				int e;
+
+				if (!c->reaped && (e = exit_state(c)) != 0)
+					finish_exited(c, e == 1);
+			}
+			look = 0;
+		}
 		for (size_t i = 0; i < n; i++) {
 			struct child *c = cs[i];
 
@@ -435,25 +622,8 @@ serve(struct child **cs, size_t n, double deadline, int any)
 				pf[np++] = (struct pollfd){ .fd = c->fd_err, .events = POLLIN };
 			if (c->fd_in >= 0)
 				pf[np++] = (struct pollfd){ .fd = c->fd_in, .events = POLLOUT };
-			if (c->fd_out < 0 && c->fd_err < 0) {
-				int st;
-				pid_t r = waitpid(c->pid, &st, WNOHANG);
-
-				if (r == c->pid) {
-					close_fd(&c->fd_in);
-					note_status(c, st);
-					live--;
-					ended++;
-				} else if (r < 0 && errno != EINTR) {
-					close_fd(&c->fd_in);
-					mark_reaped(c);
-					live--;
-					ended++;
-				} else {
-					waiting_exit = 1;
-				}
-			}
 		}
+		ended = n - reaped_before - live;
 		if (live == 0 || (any && ended > 0))
 			break;
 		left = deadline - now_seconds();
@@ -462,18 +632,30 @@ serve(struct child **cs, size_t n, double deadline, int any)
 			for (size_t i = 0; i < n; i++)
 				if (!cs[i]->reaped)
 					cs[i]->timed_out = 1;
-			ended += kill_all(cs, n);
+			kill_all(cs, n);
+			ended = n - reaped_before;
 			break;
 		}
 		ms = left > 3600 ? 3600 * 1000 : (int)(left * 1000) + 1;
-		/* A child that closed its pipes but has not exited yet is
-		 * checked again shortly. */
-		if (waiting_exit && ms > 10)
-			ms = 10;
+		if (chld_pipe[0] >= 0) {
+			chld_at = (int)np;
+			pf[np++] = (struct pollfd){ .fd = chld_pipe[0], .events = POLLIN };
+		} else if (ms > 1) {
+			/* No SIGCHLD of ours: exits are looked for every
+			 * millisecond. */
+			ms = 1;
+		}
 		if (poll(pf, np, ms) < 0 && errno != EINTR)
 			break;
+		if (chld_at >= 0 && pf[chld_at].revents) {
+			char sink[64];
+
+			while (read(chld_pipe[0], sink, sizeof sink) > 0)
+				;
+			look = 1;
+		}
 		for (size_t k = 0; k < np; k++) {
-			if (!pf[k].revents)
+			if (!pf[k].revents || (int)k == chld_at)
 				continue;
 			for (size_t i = 0; i < n; i++) {
 				struct child *c = cs[i];
@@ -481,12 +663,11 @@ serve(struct child **cs, size_t n, double deadline, int any)
 				if (c->reaped)
 					continue;
 				if (pf[k].fd == c->fd_out) {
-					drain(c, &c->fd_out, 1);
 					/* drain kills a child over its limit */
-					ended += c->reaped;
-				} else if (pf[k].fd == c->fd_err)
+					drain(c, &c->fd_out, 1);
+				} else if (pf[k].fd == c->fd_err) {
 					drain(c, &c->fd_err, 0);
-				else if (pf[k].fd == c->fd_in) {
+				} else if (pf[k].fd == c->fd_in) {
 					if (pf[k].revents & (POLLERR | POLLHUP))
 						close_fd(&c->fd_in);
 					else
@@ -727,11 +908,27 @@ memmem_help(const char *p, size_t n)
 	return 0;
 }
 
+/* "curl: (60) SSL certificate problem ...": a program's own error line,
+ * its name, a colon and a number in brackets. */
+static int
+is_error_line(const char *p, size_t n)
+{
+	size_t i = 0, d;
+
+	while (i < n && p[i] != ':' && p[i] != ' ')
+		i++;
+	if (i == 0 || i + 3 >= n || p[i] != ':' || p[i + 1] != ' ' || p[i + 2] != '(')
+		return 0;
+	for (d = i + 3; d < n && p[d] >= '0' && p[d] <= '9'; d++)
+		;
+	return d > i + 3 && d < n && p[d] == ')';
+}
+
 void
 child_describe(const struct child *c, struct buf *out)
 {
-	const char *e, *last = NULL;
-	size_t lastlen = 0;
+	const char *e, *last = NULL, *own = NULL;
+	size_t lastlen = 0, ownlen = 0;
 
 	out->len = 0;
 	if (c->never_started)
@@ -748,7 +945,9 @@ child_describe(const struct child *c, struct buf *out)
 		buf_printf(out, "%s killed by signal %d", c->argv[0], c->signal);
 	else
 		buf_printf(out, "%s exit status %d", c->argv[0], c->exit_code);
-	/* The child's own last words usually say what went wrong. */
+	/* The child's own words say what went wrong: its error line
+	 * ("curl: (60) ..."; after it curl may print lines of advice), else
+	 * its last line. */
 	for (e = c->err.p; e && e < c->err.p + c->err.len;) {
 		const char *nl = memchr(e, '\n', (size_t)(c->err.p + c->err.len - e));
 		size_t l = nl ? (size_t)(nl - e) : (size_t)(c->err.p + c->err.len - e);
@@ -758,7 +957,15 @@ child_describe(const struct child *c, struct buf *out)
 			last = e;
 			lastlen = l;
 		}
+		if (l > 0 && is_error_line(e, l)) {
+			own = e;
+			ownlen = l;
+		}
 		e += l + 1;
+	}
+	if (own) {
+		last = own;
+		lastlen = ownlen;
 	}
 	if (last && !c->exec_errno)
 		buf_printf(out, ": %s", shown(last, lastlen < 200 ? lastlen : 200, 3));

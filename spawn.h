@@ -13,8 +13,15 @@
  * for out_limit / on_out) reaches whatever it forked too.  Being outside our
  * group, children no longer get the terminal's ^C: while any child runs,
  * SIGHUP, SIGINT, SIGQUIT and SIGTERM (those still at their default action
- * when the first child starts) are passed on to every child's group before
- * this process dies of them.
+ * when spawn_catch_signals() or the first child_start() takes them) are
+ * passed on to every child's group, and after at most TERM_GRACE every
+ * group is killed, before this process dies of them.
+ *
+ * A child is finished when it has exited, even if something it started
+ * still holds its stdout or stderr open: what is in its pipes then is read,
+ * its group's leftovers are killed, and it is reaped.  (SIGCHLD, when still
+ * at its default action at the first child_start(), wakes the loop that
+ * serves the children; it is then handled with SA_RESTART.)
  */
 #ifndef SPAWN_H
 #define SPAWN_H
@@ -86,8 +93,9 @@ size_t children_wait_any(struct child **cs, size_t n, double deadline);
 int child_run(struct child *c, double deadline);
 
 /* One line describing how c failed ("exit status 22", "killed at the time
- * limit", "not installed" ...), with the last line of its stderr if any.
- * Writes into out (cleared first). */
+ * limit", "not installed" ...), with its own error line from stderr
+ * ("curl: (60) ...", the last such line) or else the last line of its
+ * stderr, if any.  Writes into out (cleared first). */
 void child_describe(const struct child *c, struct buf *out);
 
 void child_free(struct child *c);
@@ -128,6 +136,13 @@ void childq_add(struct childq *q, struct child *c);
  * get on_done with never_started set (not started, no exec).  The queue is
  * empty on return. */
 void childq_run(struct childq *q, size_t limit, double deadline);
+
+/* Take SIGHUP, SIGINT, SIGQUIT and SIGTERM (those at their default action)
+ * now, rather than at the first child_start(): when one comes, the children
+ * go as above, then cleanup (when not NULL; async-signal-safe calls only)
+ * runs, and this process dies of the signal.  Call once, early, after the
+ * standard descriptors are in place (it may open a pipe). */
+void spawn_catch_signals(void (*cleanup)(void));
 
 /* Is prog (no slash) an executable regular file in a folder of PATH (an
  * empty element is "."; PATH unset: the system's default path, as for

@@ -111,10 +111,16 @@ fallback_finish(struct run *r, void *state)
 			buf_free(&fx);
 		}
 		/* A corrected id replaces the stale one; an uncorrectable one is
-		 * kept. */
+		 * kept.  Corrections are made of the tree's names: they pass
+		 * the same check as every printed id (scope_check leaves out
+		 * the others; this holds whatever it does). */
 		if (fixed.n) {
-			for (size_t f = 0; f < fixed.n; f++, added++)
+			for (size_t f = 0; f < fixed.n; f++) {
+				if (!text_is_clean(fixed.v[f]))
+					continue;
 				run_add_nodeid(r, fixed.v[f], &rs);
+				added++;
+			}
 		} else {
 			run_add_nodeid(r, ids.v[i], &rs);
 			added++;

@@ -114,6 +114,7 @@ struct parse_job {
 	struct list *l;
 	const struct blob *doc;
 	struct entries *ents;
+	long well_formed;
 	struct buf *why;
 };
 
@@ -122,8 +123,8 @@ parse_doc(void *arg)
 {
 	struct parse_job *j = arg;
 
-	return disabled_parse(j->doc->p, j->doc->len, SRC, want_entry, keep_entry, j->l, j->ents,
-	    j->why, &j->l->r->diags);
+	return disabled_parse_counted(j->doc->p, j->doc->len, SRC, want_entry, keep_entry, j->l,
+	    j->ents, &j->well_formed, j->why, &j->l->r->diags);
 }
 
 /* Each kept entry as the node ids of this run. */
@@ -189,7 +190,7 @@ list_finish(struct run *r, void *state)
 	struct buf body = { 0 }, why = { 0 };
 	struct entries ents = { 0 };
 	struct blob doc;
-	struct parse_job job = { l, &doc, &ents, &why };
+	struct parse_job job = { l, &doc, &ents, 0, &why };
 	long seen = -1, rc = -1;
 	size_t added;
 	int got;
@@ -221,6 +222,13 @@ list_finish(struct run *r, void *state)
 		    shown(l->unknown_platforms.v[i], strlen(l->unknown_platforms.v[i]), 0));
 	if (seen < 0) {
 		diag_add_at(&r->diags, LOG_WARN, SRC, shown(where, strlen(where), 0), "%s", buf_str(&why));
+		goto out;
+	}
+	/* Entries, and not one of them readable: that is a broken list (a
+	 * changed format, say), not a list that found nothing. */
+	if (seen > 0 && job.well_formed == 0) {
+		diag_add_at(&r->diags, LOG_WARN, SRC, shown(where, strlen(where), 0),
+		    "none of its %ld entries is well-formed", seen);
 		goto out;
 	}
 	added = map_entries(l, &ents);

@@ -41,6 +41,7 @@ enum task_kind { TK_TOKEN, TK_RUNS, TK_JOBS, TK_LOG };
 struct hit {
 	enum logscan_kind kind;
 	char *id;                  /* node id or "test (module.Class)" */
+	size_t len;
 	char run_id[24];
 };
 
@@ -53,6 +54,8 @@ struct task {
 	struct logscan *ls;        /* TK_LOG: allocated with its first bytes */
 	struct hit *hits;          /* found in this log; kept only if it completes */
 	size_t nhits, caphits;
+	size_t *slots;             /* hash set of hits: index + 1, 0 = free */
+	size_t nslots;             /* a power of two, at least twice nhits */
 	int dropped_hits;
 	struct task *all_next;
 };
@@ -64,6 +67,7 @@ struct page {
 
 struct run_state {
 	char id[24];
+	struct strlist asked;      /* URLs of the jobs pages asked for */
 	int selected;              /* jobs taken so far (across pages) */
 	int npages;                /* pages asked for (grows with Link when no total) */
 	int committed;             /* pages whose jobs have been taken, in order */
@@ -79,7 +83,8 @@ struct trunk {
 	struct hit *hits;
 	size_t nhits, caphits;
 	int failed;                /* the source failed as a whole */
-	unsigned rejected_ids, not_started;
+	unsigned rejected_ids;
+	unsigned not_started[TK_LOG + 1];   /* calls never started, by kind */
 	unsigned calls, failed_calls, jobs, logs;
 	double t0;
 };
@@ -121,17 +126,62 @@ new_task(struct trunk *tr, enum task_kind kind, const char *run_id, const char *
 	return t;
 }
 
-/* A log line named a failed test: held until the whole log has arrived. */
+static size_t
+hit_hash(enum logscan_kind kind, const char *id, size_t n)
+{
+	size_t h = 2166136261u ^ (size_t)kind;   /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)id[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of (kind, id) in t's hash set: the one holding it, or the free
+ * one where it would go. */
+static size_t *
+hit_slot(const struct task *t, enum logscan_kind kind, const char *id, size_t n)
+{
+	size_t mask = t->nslots - 1, i = hit_hash(kind, id, n) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		const struct hit *h;
+
+		if (t->slots[i] == 0)
+			return &t->slots[i];
+		h = &t->hits[t->slots[i] - 1];
+		if (h->kind == kind && h->len == n && memcmp(h->id, id, n) == 0)
+			return &t->slots[i];
+	}
+}
+
+/* Keep the set at most half full: slots for twice the hits. */
+static void
+hits_grow(struct task *t)
+{
+	size_t n = t->nslots ? 2 * t->nslots : 64;
+
+	free(t->slots);
+	t->slots = xmalloc(n * sizeof *t->slots);
+	memset(t->slots, 0, n * sizeof *t->slots);
+	t->nslots = n;
+	for (size_t i = 0; i < t->nhits; i++)
+		*hit_slot(t, t->hits[i].kind, t->hits[i].id, t->hits[i].len) = i + 1;
+}
+
+/* A log line named a failed test: held until the whole log has arrived.
+ * A test named again is found in the log's hash set. */
 static void
 on_hit(void *arg, enum logscan_kind kind, const char *id, size_t n)
 {
 	struct task *t = arg;
 	struct hit *h;
+	size_t *slot;
 
-	for (size_t i = 0; i < t->nhits; i++)
-		if (t->hits[i].kind == kind && strlen(t->hits[i].id) == n &&
-		    memcmp(t->hits[i].id, id, n) == 0)
-			return;
+	if (2 * (t->nhits + 1) > t->nslots)
+		hits_grow(t);
+	slot = hit_slot(t, kind, id, n);
+	if (*slot)
+		return;
 	if (t->nhits >= MAX_HITS) {
 		t->dropped_hits++;
 		return;
@@ -143,7 +193,9 @@ on_hit(void *arg, enum logscan_kind kind, const char *id, size_t n)
 	h = &t->hits[t->nhits++];
 	h->kind = kind;
 	h->id = xstrndup(id, n);
+	h->len = n;
 	snprintf(h->run_id, sizeof h->run_id, "%s", t->run_id);
+	*slot = t->nhits;
 }
 
 static void
@@ -248,13 +300,19 @@ each_object(struct trunk *tr, struct task *t, const char *p, size_t n, const cha
 		if (tk.depth == 1 && ty == JS_STRING && tk.is_key && js_equals(&tk, "total_count")) {
 			struct js_token v;
 
-			if (js_next(&sc, &v) == JS_NUMBER && v.len <= 9 &&
+			if (js_next(&sc, &v) == JS_NUMBER && v.len >= 1 &&
 			    strspn(v.p, "0123456789") >= v.len) {
 				char num[16];
 
-				memcpy(num, v.p, v.len);
-				num[v.len] = '\0';
-				*total = atol(num);
+				/* More than 9 digits is more than any cap: it
+				 * counts as 999999999. */
+				if (v.len > 9) {
+					*total = 999999999L;
+				} else {
+					memcpy(num, v.p, v.len);
+					num[v.len] = '\0';
+					*total = atol(num);
+				}
 			} else if (sc.err) {
 				json_failed(why, &sc);
 				return -1;
@@ -380,6 +438,8 @@ queue_jobs_page(struct trunk *tr, struct run_state *rs, int page, const char *ur
 		rs->npages = page;
 	if (queue_call(tr, t, buf_str(&path)) < 0)
 		rs->pages[page - 1].state = -1;
+	else
+		strlist_add(&rs->asked, t->call.url);
 	buf_free(&path);
 }
 
@@ -460,6 +520,23 @@ commit_pages(struct trunk *tr, struct run_state *rs)
 	}
 }
 
+/* Would the pages that have arrived, taken in order, give the run all
+ * the jobs it may take? */
+static int
+fills_run(const struct trunk *tr, const struct run_state *rs)
+{
+	long have = rs->selected;
+
+	if (!tr->r->cfg->max_jobs)
+		return 0;
+	for (int p = rs->committed; p < rs->npages && rs->pages[p].state != 0; p++)
+		have += (long)rs->pages[p].jobs.n;
+	return have >= tr->r->cfg->max_jobs;
+}
+
+static void ask_more_pages(struct trunk *tr, struct run_state *rs, struct task *t,
+    const struct gh_response *resp, long total, const char *what);
+
 static void
 jobs_arrived(struct trunk *tr, struct task *t, const struct gh_response *resp, long total,
     const char *what)
@@ -472,9 +549,17 @@ jobs_arrived(struct trunk *tr, struct task *t, const struct gh_response *resp, l
 	if (resp->next.len && !github_under_api(&tr->gh, resp->next.p))
 		diag_add(&tr->r->diags, LOG_WARN, SRC, "%s: next page outside %s refused", what,
 		    tr->gh.api);
+	/* The pages still to ask for come first: they are on the longest
+	 * chain (page -> its logs), the logs of this page are not. */
+	if (!fills_run(tr, rs) && t->page == rs->npages)
+		ask_more_pages(tr, rs, t, resp, total, what);
 	commit_pages(tr, rs);
-	if (run_full(tr, rs) || t->page != rs->npages)
-		return;
+}
+
+static void
+ask_more_pages(struct trunk *tr, struct run_state *rs, struct task *t,
+    const struct gh_response *resp, long total, const char *what)
+{
 	if (t->page == 1 && total > PER_PAGE) {
 		/* The count is known: every other page at once. */
 		long pages = (total + PER_PAGE - 1) / PER_PAGE;
@@ -486,10 +571,18 @@ jobs_arrived(struct trunk *tr, struct task *t, const struct gh_response *resp, l
 		}
 		for (int p = 2; p <= pages; p++)
 			queue_jobs_page(tr, rs, p, NULL);
-	} else if (total < 0 && resp->next.len && github_under_api(&tr->gh, resp->next.p) &&
-	    t->page < MAX_PAGES && strcmp(resp->next.p, t->call.url) != 0) {
-		/* No count: follow Link, one page after another. */
-		queue_jobs_page(tr, rs, t->page + 1, resp->next.p);
+	} else if (total < 0 && resp->next.len && github_under_api(&tr->gh, resp->next.p)) {
+		/* No count: follow Link, one page after another, but never to
+		 * a page asked for already (a paginator that loops), and not
+		 * past the cap. */
+		if (strlist_has(&rs->asked, resp->next.p))
+			diag_add(&tr->r->diags, LOG_WARN, SRC, "%s: its next page was asked for already (%s): not again",
+			    what, resp->next.p);
+		else if (t->page >= MAX_PAGES)
+			diag_add(&tr->r->diags, LOG_WARN, SRC, "run %s has more than %d pages of jobs; only the first %d jobs are read",
+			    rs->id, MAX_PAGES, MAX_PAGES * PER_PAGE);
+		else
+			queue_jobs_page(tr, rs, t->page + 1, resp->next.p);
 	}
 }
 
@@ -516,6 +609,9 @@ log_arrived(struct trunk *tr, struct task *t, const char *body, size_t len, stru
 	    t->ls ? t->ls->lines : 0ul);
 	free(t->ls);
 	t->ls = NULL;
+	free(t->slots);
+	t->slots = NULL;
+	t->nslots = 0;
 }
 
 static void
@@ -573,7 +669,7 @@ task_done(void *arg, struct child *c)
 		goto out;
 	}
 	if (c->never_started) {
-		tr->not_started++;
+		tr->not_started[t->kind]++;
 		if (t->kind == TK_RUNS)
 			tr->failed = 1;
 		goto out;
@@ -703,15 +799,7 @@ map_log_nodeid(struct run *r, const char *id, struct strlist *ids)
 	buf_add(&path, id, (size_t)(sep - id));
 	buf_printf(&tail, "/%s", buf_str(&path));
 	if (sc->collected) {
-		for (size_t i = 0; i < sc->collected->n; i++) {
-			const char *c = sc->collected->v[i], *cs = strstr(c, "::");
-
-			if (!cs || strcmp(cs, sep) != 0)
-				continue;
-			if ((size_t)(cs - c) == path.len ? memcmp(c, path.p, path.len) == 0 :
-			    ((size_t)(cs - c) > tail.len && memcmp(cs - tail.len, tail.p, tail.len) == 0))
-				strlist_add(ids, c);
-		}
+		scope_collected_match(sc, path.p, path.len, sep, ids);
 	} else if (sc->tree) {
 		for (size_t i = 0; i < sc->tree->files.n; i++) {
 			const char *f = sc->tree->files.v[i];
@@ -750,6 +838,38 @@ map_log_nodeid(struct run *r, const char *id, struct strlist *ids)
 	buf_free(&tail);
 }
 
+/* The calls the time limit left in the queue: one line for all of them,
+ * however many failed jobs there were. */
+static void
+not_started_line(struct trunk *tr)
+{
+	static const char *const what[][2] = {
+		[TK_TOKEN] = { "gh auth token", "gh auth token" },
+		[TK_RUNS] = { "runs list", "runs lists" },
+		[TK_JOBS] = { "jobs page", "jobs pages" },
+		[TK_LOG] = { "log of a failed job", "logs of failed jobs" },
+	};
+	static const enum task_kind order[] = { TK_LOG, TK_JOBS, TK_RUNS, TK_TOKEN };
+	struct buf b = { 0 };
+	size_t kinds = 0, done = 0;
+
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		kinds += tr->not_started[order[i]] > 0;
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		unsigned n = tr->not_started[order[i]];
+
+		if (n == 0)
+			continue;
+		done++;
+		buf_printf(&b, "%s%u %s", done == 1 ? "" : done == kinds ? " and " : ", ", n,
+		    what[order[i]][n != 1]);
+	}
+	if (kinds)
+		diag_add(&tr->r->diags, LOG_WARN, SRC, "%s not started before the time limit%s", b.p,
+		    tr->not_started[TK_LOG] ? ": the failed tests in those logs are not counted" : "");
+	buf_free(&b);
+}
+
 static long
 trunk_finish(struct run *r, void *state)
 {
@@ -781,9 +901,7 @@ trunk_finish(struct run *r, void *state)
 		strlist_free(&ids);
 		buf_free(&why);
 	}
-	if (tr->not_started)
-		diag_add(&r->diags, LOG_WARN, SRC, "%u calls not started before the time limit",
-		    tr->not_started);
+	not_started_line(tr);
 	if (tr->rejected_ids > WARN_IDS)
 		diag_add(&r->diags, LOG_WARN, SRC, "%u more ids rejected (not decimal digits)",
 		    tr->rejected_ids - WARN_IDS);
@@ -798,15 +916,18 @@ trunk_finish(struct run *r, void *state)
 		for (size_t h = 0; h < t->nhits; h++)
 			free(t->hits[h].id);
 		free(t->hits);
+		free(t->slots);
 		free(t->ls);
 		github_call_free(&t->call);
 		free(t);
 	}
 	for (size_t i = 0; i < tr->nhits; i++)
 		free(tr->hits[i].id);
-	for (size_t i = 0; i < tr->nruns; i++)
+	for (size_t i = 0; i < tr->nruns; i++) {
 		for (int p = 0; p < MAX_PAGES; p++)
 			strlist_free(&tr->runs[i].pages[p].jobs);
+		strlist_free(&tr->runs[i].asked);
+	}
 	free(tr->hits);
 	free(tr->runs);
 	github_free(&tr->gh);

@@ -261,17 +261,39 @@ read_instantiation(struct lexer *lx, struct pending *pd, int device)
  * After "@" in a class body: @dtypes(torch.float32, torch.int64) and its
  * kin make one test per dtype.  The dtypes that can be read from the call
  * are added to out ("float32,int64"); when none can, out says "*".
+ * @parametrize (and @parametrize_test), @ops and @modules add parameters to
+ * the test's name: *param is set.  A dotted name (@common_utils.parametrize)
+ * counts by its last part.
  */
 static void
-read_method_decorator(struct lexer *lx, struct buf *out)
+read_method_decorator(struct lexer *lx, struct buf *out, int *param)
 {
 	struct lexer save;
 	struct tok nm, t;
 	int depth, found = 0;
 
 	lex_next(lx, &nm);
-	if (nm.kind != T_NAME || !(starts_with_n(nm.p, nm.len, "dtypes") ||
-	    tok_is(&nm, T_NAME, "ops")))
+	save = *lx;
+	while (nm.kind == T_NAME) {
+		struct tok dot, next;
+
+		lex_next(lx, &dot);
+		if (!tok_is(&dot, T_OP, "."))
+			break;
+		lex_next(lx, &next);
+		if (next.kind != T_NAME)
+			break;
+		nm = next;
+		save = *lx;
+	}
+	*lx = save;
+	if (nm.kind != T_NAME)
+		return;
+	if (starts_with_n(nm.p, nm.len, "parametrize") || tok_is(&nm, T_NAME, "ops") ||
+	    tok_is(&nm, T_NAME, "modules"))
+		*param = 1;
+	if (!(starts_with_n(nm.p, nm.len, "dtypes") || tok_is(&nm, T_NAME, "ops") ||
+	    tok_is(&nm, T_NAME, "modules")))
 		return;
 	save = *lx;
 	lex_next(lx, &t);
@@ -297,15 +319,66 @@ read_method_decorator(struct lexer *lx, struct buf *out)
 		buf_adds(out, "*");
 }
 
+static int
+cmp_class_names(const void *a, const void *b)
+{
+	const struct tclass *x = *(const struct tclass *const *)a;
+	const struct tclass *y = *(const struct tclass *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* Apply the file's instantiation calls to its classes of those names: the
+ * classes are sorted by name once, and each call finds its own by a binary
+ * search (a file may define tens of thousands of classes). */
+static void
+apply_pending(struct testtree *t, size_t first_class, struct pending *pend, size_t npend)
+{
+	size_t n = t->n - first_class;
+	struct tclass **idx;
+
+	if (npend == 0 || n == 0)
+		return;
+	idx = xmalloc(n * sizeof *idx);
+	for (size_t j = 0; j < n; j++)
+		idx[j] = &t->v[first_class + j];
+	qsort(idx, n, sizeof *idx, cmp_class_names);
+	for (size_t i = 0; i < npend; i++) {
+		size_t lo = 0, hi = n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(idx[mid]->name, pend[i].name) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < n && strcmp(idx[lo]->name, pend[i].name) == 0; lo++) {
+			struct tclass *c = idx[lo];
+
+			c->parametrized |= pend[i].parametrized;
+			if (pend[i].device_generic) {
+				c->device_generic = 1;
+				for (size_t k = 0; k < pend[i].only_for.n; k++)
+					strlist_add(&c->only_for, pend[i].only_for.v[k]);
+				for (size_t k = 0; k < pend[i].except_for.n; k++)
+					strlist_add(&c->except_for, pend[i].except_for.v[k]);
+			}
+		}
+	}
+	free(idx);
+}
+
 void
 tree_scan_source(struct testtree *t, const char *path, const char *src, size_t len)
 {
 	struct lexer lx = { .s = src, .end = src + len, .p = src, .line = 1, .at_start = 1 };
 	struct pending *pend = NULL;
-	size_t npend = 0, first_class = t->n;
+	size_t npend = 0, cappend = 0, first_class = t->n;
 	const char *file;
 	struct tclass *cur = NULL;
-	int body_indent = -1, pending_param = 0;
+	int body_indent = -1, pending_param = 0, method_param = 0;
 	struct tok tk, prev = { 0 };
 	struct buf dtypes = { 0 };
 
@@ -360,7 +433,7 @@ tree_scan_source(struct testtree *t, const char *path, const char *src, size_t l
 				struct tok d = tk, nm;
 
 				if (tok_is(&d, T_OP, "@")) {
-					read_method_decorator(&lx, &dtypes);
+					read_method_decorator(&lx, &dtypes, &method_param);
 					prev = d;
 					continue;
 				}
@@ -371,18 +444,24 @@ tree_scan_source(struct testtree *t, const char *path, const char *src, size_t l
 					if (nm.kind == T_NAME && nm.len >= 4 && memcmp(nm.p, "test", 4) == 0) {
 						strlist_addn(&cur->methods, nm.p, nm.len);
 						strlist_add(&cur->method_dtypes, buf_str(&dtypes));
+						buf_addc(&cur->method_kinds, method_param ? 'p' : '-');
 					}
 					dtypes.len = 0;
+					method_param = 0;
 					prev = nm;
 					continue;
 				}
 				dtypes.len = 0;
+				method_param = 0;
 			}
 		}
 		if (tk.kind == T_NAME && !tok_is(&prev, T_NAME, "def") &&
 		    (tok_is(&tk, T_NAME, "instantiate_device_type_tests") ||
 		     tok_is(&tk, T_NAME, "instantiate_parametrized_tests"))) {
-			pend = xrealloc(pend, (npend + 1) * sizeof *pend);
+			if (npend == cappend) {
+				cappend = cappend ? 2 * cappend : 8;
+				pend = xrealloc(pend, cappend * sizeof *pend);
+			}
 			memset(&pend[npend], 0, sizeof *pend);
 			read_instantiation(&lx, &pend[npend], tk.p[12] == 'd');
 			npend++;
@@ -391,21 +470,8 @@ tree_scan_source(struct testtree *t, const char *path, const char *src, size_t l
 		}
 		prev = tk;
 	}
+	apply_pending(t, first_class, pend, npend);
 	for (size_t i = 0; i < npend; i++) {
-		for (size_t j = first_class; j < t->n; j++) {
-			struct tclass *c = &t->v[j];
-
-			if (strcmp(c->name, pend[i].name) != 0)
-				continue;
-			c->parametrized |= pend[i].parametrized;
-			if (pend[i].device_generic) {
-				c->device_generic = 1;
-				for (size_t k = 0; k < pend[i].only_for.n; k++)
-					strlist_add(&c->only_for, pend[i].only_for.v[k]);
-				for (size_t k = 0; k < pend[i].except_for.n; k++)
-					strlist_add(&c->except_for, pend[i].except_for.v[k]);
-			}
-		}
 		strlist_free(&pend[i].only_for);
 		strlist_free(&pend[i].except_for);
 	}
@@ -434,18 +500,72 @@ cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* One scan: where it reads, and whether the deadline stopped it. */
+struct scan {
+	struct testtree *t;
+	const char *root;
+	struct diags *dg;
+	double deadline;           /* 0: none */
+	int stopped;
+};
+
+static int
+past_deadline(struct scan *sc)
+{
+	if (!sc->stopped && sc->deadline > 0 && now_seconds() >= sc->deadline)
+		sc->stopped = 1;
+	return sc->stopped;
+}
+
+/* Has the folder been read already?  If not, it is now taken as read. */
+static int
+dir_seen(struct testtree *t, const struct stat *st)
+{
+	for (size_t i = 0; i < t->ndirs; i++)
+		if (t->dirs[i].dev == st->st_dev && t->dirs[i].ino == st->st_ino)
+			return 1;
+	if (t->ndirs == t->capdirs) {
+		t->capdirs = t->capdirs ? 2 * t->capdirs : 16;
+		t->dirs = xrealloc(t->dirs, t->capdirs * sizeof *t->dirs);
+	}
+	t->dirs[t->ndirs].dev = st->st_dev;
+	t->dirs[t->ndirs].ino = st->st_ino;
+	t->ndirs++;
+	return 0;
+}
+
+static void scan_dir(struct scan *sc, const char *rel, int depth);
+
+/* A folder found in a listing: read it unless it has been (through a
+ * symbolic link, or a loop of them) or is too deep. */
 static void
-scan_dir(struct testtree *t, const char *root, const char *rel, int depth, struct diags *dg)
+enter_dir(struct scan *sc, const char *rel, const struct stat *st, int is_link, int depth)
+{
+	if (depth >= MAX_DIR_DEPTH)
+		return;
+	if (dir_seen(sc->t, st)) {
+		if (is_link)
+			diag_add(sc->dg, LOG_DEBUG, "test tree", "%s/%s: a link to a folder already read, passed over",
+			    sc->root, rel);
+		return;
+	}
+	scan_dir(sc, rel, depth + 1);
+}
+
+static void
+scan_dir(struct scan *sc, const char *rel, int depth)
 {
 	struct buf full = { 0 }, path = { 0 };
-	struct strlist names = { 0 };
+	struct strlist names = { 0 }, links = { 0 };
 	DIR *d;
 	struct dirent *de;
 
-	buf_printf(&full, "%s/%s", root, rel);
+	if (past_deadline(sc))
+		return;
+	buf_printf(&full, "%s/%s", sc->root, rel);
 	d = opendir(buf_str(&full));
 	if (!d) {
-		diag_add(dg, LOG_WARN, "test tree", "cannot read %s: %s", buf_str(&full), strerror(errno));
+		diag_add(sc->dg, LOG_WARN, "test tree", "cannot read %s: %s", buf_str(&full), strerror(errno));
 		buf_free(&full);
 		return;
 	}
@@ -456,42 +576,73 @@ scan_dir(struct testtree *t, const char *root, const char *rel, int depth, struc
 	/* Sorted, so that the output never depends on the directory order. */
 	if (names.n > 1)
 		qsort(names.v, names.n, sizeof *names.v, cmp_names);
-	for (size_t i = 0; i < names.n; i++) {
-		struct stat st;
+	for (size_t i = 0; i < names.n && !past_deadline(sc); i++) {
+		struct stat st, lst;
 
 		path.len = 0;
-		buf_printf(&path, "%s/%s", rel, names.v[i]);
+		/* the root itself ("."): node ids carry no "./" */
+		if (strcmp(rel, ".") == 0)
+			buf_adds(&path, names.v[i]);
+		else
+			buf_printf(&path, "%s/%s", rel, names.v[i]);
 		full.len = 0;
-		buf_printf(&full, "%s/%s", root, buf_str(&path));
+		buf_printf(&full, "%s/%s", sc->root, buf_str(&path));
 		if (stat(buf_str(&full), &st) < 0)
 			continue;
+		if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && is_test_file(names.v[i])))
+			continue;
+		if (!text_is_clean(path.p)) {
+			diag_add(sc->dg, LOG_WARN, "test tree", "%s/%s: passed over: its name is not printable UTF-8, so no node id could name it",
+			    sc->root, shown(path.p, path.len, 0));
+			continue;
+		}
 		if (S_ISDIR(st.st_mode)) {
-			if (depth < MAX_DIR_DEPTH)
-				scan_dir(t, root, buf_str(&path), depth + 1, dg);
-		} else if (S_ISREG(st.st_mode) && is_test_file(names.v[i])) {
+			/* Links to folders after the real folders: a folder is
+			 * read under its own path when the tree has it. */
+			if (lstat(buf_str(&full), &lst) == 0 && S_ISLNK(lst.st_mode))
+				strlist_add(&links, names.v[i]);
+			else
+				enter_dir(sc, path.p, &st, 0, depth);
+		} else {
 			struct buf src = { 0 }, why = { 0 };
 
 			if (read_file_limited(buf_str(&full), MAX_SOURCE, &src, &why) == 0)
-				tree_scan_source(t, buf_str(&path), src.p, src.len);
+				tree_scan_source(sc->t, buf_str(&path), src.p, src.len);
 			else
-				diag_add(dg, LOG_WARN, "test tree", "%s: %s", buf_str(&full), buf_str(&why));
+				diag_add(sc->dg, LOG_WARN, "test tree", "%s: %s", buf_str(&full), buf_str(&why));
 			buf_free(&src);
 			buf_free(&why);
 		}
 	}
+	for (size_t i = 0; i < links.n && !past_deadline(sc); i++) {
+		struct stat st;
+
+		path.len = 0;
+		if (strcmp(rel, ".") == 0)
+			buf_adds(&path, links.v[i]);
+		else
+			buf_printf(&path, "%s/%s", rel, links.v[i]);
+		full.len = 0;
+		buf_printf(&full, "%s/%s", sc->root, buf_str(&path));
+		if (stat(buf_str(&full), &st) == 0 && S_ISDIR(st.st_mode))
+			enter_dir(sc, path.p, &st, 1, depth);
+	}
 	strlist_free(&names);
+	strlist_free(&links);
 	buf_free(&full);
 	buf_free(&path);
 }
 
 int
-tree_scan_dir(struct testtree *t, const char *root, const char *dir, struct diags *d)
+tree_scan_dir(struct testtree *t, const char *root, const char *dir, struct diags *d,
+    double deadline)
 {
 	struct buf full = { 0 };
 	struct stat st;
 	size_t before = t->files.n;
 	char *rel = xstrdup(dir);
 	size_t n = strlen(rel);
+	struct scan sc = { .t = t, .root = root, .dg = d, .deadline = deadline };
 
 	/* "test/profiler/" and "./test/profiler" name the same folder, and
 	 * node ids must not carry the difference. */
@@ -505,9 +656,15 @@ tree_scan_dir(struct testtree *t, const char *root, const char *dir, struct diag
 		free(rel);
 		return -1;
 	}
-	scan_dir(t, root, rel, 0, d);
+	if (!dir_seen(t, &st))
+		scan_dir(&sc, rel, 0);
 	buf_free(&full);
 	free(rel);
+	if (sc.stopped) {
+		diag_add(d, LOG_WARN, "test tree", "stopped at the time limit after %zu test files under %s/%s",
+		    t->files.n - before, root, dir);
+		return -2;
+	}
 	return (int)(t->files.n - before);
 }
 
@@ -527,10 +684,12 @@ tree_free(struct testtree *t)
 		free(t->v[i].name);
 		strlist_free(&t->v[i].methods);
 		strlist_free(&t->v[i].method_dtypes);
+		buf_free(&t->v[i].method_kinds);
 		strlist_free(&t->v[i].only_for);
 		strlist_free(&t->v[i].except_for);
 	}
 	free(t->v);
+	free(t->dirs);
 	strlist_free(&t->files);
 	memset(t, 0, sizeof *t);
 }

@@ -7,6 +7,7 @@
 #define TESTTREE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "diag.h"
 #include "util.h"
@@ -19,22 +20,41 @@ struct tclass {
 	/* One per method: "" when it has no @dtypes/@ops decorator, "*" when
 	 * its dtypes cannot be read from the source, else "float32,int64". */
 	struct strlist method_dtypes;
+	/* One byte per method: 'p' when a decorator (@parametrize, @ops,
+	 * @modules) adds parameters to its name, else '-'.  In a
+	 * device-generic class they come before the device:
+	 * <method>_<parameters>_<device>[_<dtype>]. */
+	struct buf method_kinds;
 	int device_generic;        /* instantiate_device_type_tests(name, ...) */
 	struct strlist only_for;   /* devices named in only_for= */
 	struct strlist except_for; /* devices named in except_for= */
 	int parametrized;          /* @instantiate_parametrized_tests */
 };
 
+/* A folder read, by identity: each is read once, whatever links lead to
+ * it. */
+struct dirid {
+	dev_t dev;
+	ino_t ino;
+};
+
 struct testtree {
 	struct tclass *v;
 	size_t n, cap;
 	struct strlist files;      /* every test file scanned, relative to root */
+	struct dirid *dirs;        /* the folders read so far */
+	size_t ndirs, capdirs;
 };
 
 /* Scan the test files (test_*.py, *_test.py) below root/dir, recursively.
- * Returns the number of files read, or -1 when root/dir is not a
- * directory.  Unreadable files are warned about and passed over. */
-int tree_scan_dir(struct testtree *t, const char *root, const char *dir, struct diags *d);
+ * Returns the number of files read, -1 when root/dir is not a directory,
+ * or -2 when the deadline (now_seconds() clock; 0 = none) passed first:
+ * what was read by then stays in the tree, and a warning says so.
+ * Unreadable files are warned about and passed over; a folder already read
+ * (a symbolic link to it, or a loop) is passed over, and so is a path that
+ * is not clean text (it could never be printed as a node id). */
+int tree_scan_dir(struct testtree *t, const char *root, const char *dir, struct diags *d,
+    double deadline);
 
 /* Scan one file's source text; path is what node ids will start with. */
 void tree_scan_source(struct testtree *t, const char *path, const char *src, size_t len);

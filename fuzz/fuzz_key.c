@@ -219,6 +219,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	REQUIRE(is_dtype(s, size) == ref_in(ref_dtypes, s, size));
 	REQUIRE(is_device(s, size) == ref_in(ref_devices, s, size));
+	/* A dtype suffix: every dtype the disabling rule drops is one, and
+	 * one is split at a '_' only between two suffixes (a name that holds
+	 * '_' itself, float8_e4m3fn, is one piece). */
+	if (is_dtype(s, size))
+		REQUIRE(is_dtype_suffix(s, size));
+	if (is_dtype_suffix(s, size)) {
+		REQUIRE(size > 0 && s[0] != '_' && s[size - 1] != '_');
+		REQUIRE(!has_space_or_ctrl(s, size) && ref_ident(s, size));
+	}
 	(void)platform_bit(s, size);
 
 	/* module_matches_path: the input split at the first NUL or newline

@@ -13,7 +13,9 @@
  *   - a key naming a plain method of a plain class (by __main__) is in
  *     scope, and maps to that method's node id;
  *   - mapping through the collected node ids gives those node ids back;
- *   - scope_check accepts the node ids that scope_map produced.
+ *   - scope_check accepts the node ids that scope_map produced, and its
+ *     corrections are clean text;
+ *   - scope_collected_match finds each collected id by its path and rest.
  */
 #include "scope.h"
 
@@ -75,9 +77,11 @@ check_tree(const struct testtree *t)
 			known |= t->files.v[f] == c->file;
 		REQUIRE(known);
 		REQUIRE(c->methods.n == c->method_dtypes.n);
+		REQUIRE(c->methods.n == c->method_kinds.len);
 		for (size_t m = 0; m < c->methods.n; m++) {
 			REQUIRE(strncmp(c->methods.v[m], "test", 4) == 0);
 			check_dtypes(c->method_dtypes.v[m]);
+			REQUIRE(c->method_kinds.p[m] == 'p' || c->method_kinds.p[m] == '-');
 		}
 	}
 }
@@ -196,9 +200,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strlist_free(&got);
 	}
 	for (size_t i = 0; i < ids.n; i++) {
+		struct strlist got = { 0 };
+		const char *sep = strstr(ids.v[i], "::");
+
 		why.len = 0;
 		REQUIRE(scope_check(&cs, ids.v[i], &fixed, &why) == 0);
+		/* The trunk's look-up finds each collected id by its own path
+		 * and the rest. */
+		if (sep) {
+			scope_collected_match(&cs, ids.v[i], (size_t)(sep - ids.v[i]), sep, &got);
+			REQUIRE(strlist_has(&got, ids.v[i]));
+		}
+		strlist_free(&got);
 	}
+	/* Corrections are clean text, whatever the tree. */
+	for (size_t i = 0; i < fixed.n; i++)
+		REQUIRE(text_is_clean(fixed.v[i]));
 	scope_collateral(&cs, &ids, NULL);   /* no stream: its warnings would flood */
 
 	scope_free(&cs);

@@ -52,10 +52,18 @@ Fake GitHub (what `gh api` and curl --api-url .../api/v3 ask for):
         302 to /blobs/OWNER/SCENARIO/JOB?sig=... (on this server, or a peer,
         below), which serves the log as text/plain, every line timestamped
         like GitHub Actions logs.
+  Run options that make a broken paginator: "total_count" (the count the
+  pages claim, whatever the jobs), "omit_total" (no total_count at all),
+  "links_self" (rel="next" is the page just served), "links_back": K (the
+  last page's rel="next" is page K).  "every_job" (run): the special-job
+  fields for every job not listed in "special" (a run of failed test jobs).
+  A special job with "log_kind": "distinct" serves "count" distinct failed
+  tests (its own "log" lines first), the whole list "repeat" times.
   OWNER is not looked at: tests put a case tag there, to count their own
   requests in the log.  SCENARIO is a key of scenarios.json (basic,
   ratelimit, stall, badids, badjobids, hostile, bench, bench2, authlogs,
-  authruns-b, authruns-c, authnext); unknown ones 404.
+  authruns-b, authruns-c, authnext, hugecount, selflink, linkloop,
+  manyfailed, distinct); unknown ones 404.
   Every request under /api/v3 and /blobs also logs
         auth: PATH <Authorization header, or "(none)">
         agent: PATH <User-Agent header, or "(none)">
@@ -170,9 +178,10 @@ def gh_run_id_text(run):
 def gh_jobs_of(run):
     """The run's jobs: [(id_text, name, conclusion, special or None)]."""
     special = {j["index"]: j for j in run.get("special", [])}
+    every = run.get("every_job")
     out = []
     for i in range(run.get("jobs", 0)):
-        sp = special.get(i)
+        sp = special.get(i, every)
         if sp is not None:
             name = sp.get("name", "linux-jammy-py3.10-gcc11 / test (default, %d, 5, "
                           "linux.4xlarge)" % (i % 5 + 1))
@@ -320,19 +329,31 @@ def api_jobs(h, m, query):
                      '"labels": ["linux.2xlarge"], "runner_id": 424242, '
                      '"runner_name": "i-0123456789abcdef0", "runner_group_id": 1}'
                      % (jid, gh_run_id_text(run), gh_json_str(name), gh_json_str(concl), steps))
-    body = '{"total_count": %d, "jobs": [%s]}' % (len(jobs), ", ".join(items))
+    total = run.get("total_count", len(jobs))
+    if run.get("omit_total"):
+        body = '{"jobs": [%s]}' % ", ".join(items)
+    else:
+        body = '{"total_count": %d, "jobs": [%s]}' % (total, ", ".join(items))
     url = "%s/api/v3/repos/%s/%s/actions/runs/%s/jobs?per_page=%d&page=" % (
         peer_base(h, run.get("links_at")), m.group("owner"), m.group("scen"),
         m.group("run"), per_page)
     # GitHub's order: prev, next, last, first.
     links = []
-    if page > 1:
-        links.append('<%s%d>; rel="prev"' % (url, page - 1))
-    if page < last:
-        links.append('<%s%d>; rel="next"' % (url, page + 1))
-        links.append('<%s%d>; rel="last"' % (url, last))
-    if page > 1:
-        links.append('<%s%d>; rel="first"' % (url, 1))
+    if run.get("links_self"):
+        # A broken paginator: "next" is the very page just served.
+        links.append('<%s%s>; rel="next"' % (peer_base(h, run.get("links_at")), h.path))
+    else:
+        if page > 1:
+            links.append('<%s%d>; rel="prev"' % (url, page - 1))
+        if page < last:
+            links.append('<%s%d>; rel="next"' % (url, page + 1))
+            links.append('<%s%d>; rel="last"' % (url, last))
+        if page > 1:
+            links.append('<%s%d>; rel="first"' % (url, 1))
+        if run.get("links_back") and page == last:
+            # A paginator that loops: the last page's "next" is an
+            # earlier page.
+            links.append('<%s%d>; rel="next"' % (url, run["links_back"]))
     headers = {"Link": ", ".join(links)} if links else None
     return h.send_json(200, body, headers)
 
@@ -559,6 +580,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind = (sp or {}).get("log_kind")
         if kind == "hostile":
             return self.send_body(200, gh_stamp(gh_framed(gh_hostile_lines())))
+        if kind == "distinct":
+            # `count` distinct failed tests: the special job's own `log`
+            # lines, then made-up ones outside the sample tree; the whole
+            # list `repeat` times over.
+            own = sp.get("log", [])
+            lines = own + ["FAILED profiler/test_generated.py::TestGenerated::test_case_%06d - x" % n
+                           for n in range(sp.get("count", 0) - len(own))]
+            return self.send_body(200, gh_stamp(gh_framed(lines * sp.get("repeat", 1))))
         if sp is None:
             body = gh_stamp(gh_framed([]))
         else:

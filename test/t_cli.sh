@@ -20,16 +20,21 @@ check "cli: --help exits 0 and shows usage" test "$rc" -eq 0 -a -n "$(printf '%s
 out=$(X --version); rc=$?
 check "cli: --version" test "$rc" -eq 0 -a -n "$(printf '%s' "$out" | grep -E '^exclusions [0-9]+\.[0-9]+\.[0-9]+$')"
 
-# Usage errors: exit 2, one message, nothing on stdout.
+# Usage errors: exit 2, nothing on stdout, and the same two lines on
+# stderr for every one: what is wrong, then where to look (test/t_usage.sh
+# has the rest).
 for bad in "--no-such-option" "--platform=linuxx" "--devices=gpu" "--format=yaml" \
 	"--fallback=sometimes" "--max-bytes=0" "--max-bytes=12Q" "--timeout=-1" "--retries=99" \
 	"--repo=a/b/c" "--repo=\$(x)/y" "--branch=a&b" "--workflow=../x" "--parallel=0" \
-	"--api-url=ftp://x" "extra-arg" "--timeout"; do
+	"--api-url=ftp://x" "extra-arg" "--timeout" "--runs=0" "--platform=" "--devices=" \
+	"--disabled-url=" "--disabled-url=ftp://x" "--root=$WORK/nope" "--tests-dir=nope" \
+	"--disabled-file=$WORK/nope" "--fallback-file=$WORK/nope" "--collected=$WORK/nope"; do
 	out=$(X "$bad" 2>"$WORK/err"); rc=$?
-	if [ "$rc" -eq 2 ] && [ -z "$out" ] && grep -q '^exclusions: ' "$WORK/err"; then
-		pass "cli: usage error $bad"
+	if [ "$rc" -eq 2 ] && [ -z "$out" ] && [ "$(wc -l <"$WORK/err")" -eq 2 ] &&
+		grep -q '^exclusions: ' "$WORK/err" && [ "$(sed -n 2p "$WORK/err")" = "Try 'exclusions --help'." ]; then
+		pass "cli: usage error ${bad/$WORK/WORK}"
 	else
-		fail "cli: usage error $bad" "rc=$rc out=[$out] err=[$(head -2 "$WORK/err")]"
+		fail "cli: usage error ${bad/$WORK/WORK}" "rc=$rc out=[$out] err=[$(head -3 "$WORK/err" | paste -sd'|' -)]"
 	fi
 done
 
@@ -47,11 +52,38 @@ check "cli: on-error says why the fallback was not used" grep -q 'not used.*foun
 out=$(X --disabled-file "$WORK/none.json" --root "$EMPTY" 2>"$WORK/err")
 check "cli: auto uses the fallback when nothing was found" test "$(printf '%s' "$out" | wc -w)" -eq 9
 check "cli: auto says the sources found nothing" grep -q 'fallback: the sources found nothing' "$WORK/err"
-out=$(X --disabled-file "$WORK/missing.json" --root "$EMPTY" --fallback never 2>"$WORK/err")
+printf '[' >"$WORK/broken.json"
+out=$(X --disabled-file "$WORK/broken.json" --root "$EMPTY" --fallback never 2>"$WORK/err")
 expect_eq "cli: never prints an empty line when the source failed" "" "$out"
-check "cli: a missing file is one clear line" grep -q 'disabled list .*missing.json: No such file' "$WORK/err"
-out=$(X --disabled-file "$FIX" --root "$ROOT" --fallback always --fallback-file /dev/null 2>/dev/null)
+check "cli: a broken file is one clear line" grep -q 'disabled list .*broken.json: ' "$WORK/err"
+: >"$WORK/empty.txt"
+out=$(X --disabled-file "$FIX" --root "$ROOT" --fallback always --fallback-file "$WORK/empty.txt" 2>/dev/null)
 expect_eq "cli: always with an empty fallback file adds nothing" "$a" "$out"
+
+# A list whose every entry is malformed has failed (a changed format, say):
+# on-error uses the fallback.  One well-formed entry, about no test of this
+# run, is a list that found nothing.
+printf 'test/profiler/test_x.py::TestX::test_y\n' >"$WORK/fb1.txt"
+printf '{"no shape": ["1", "https://x/1", []], "t (m.C)": 5, "u (m.D)": ["x", "https://x/2", []]}' >"$WORK/allbad.json"
+out=$(X --disabled-file "$WORK/allbad.json" --root "$EMPTY" --fallback on-error --fallback-file "$WORK/fb1.txt" 2>"$WORK/err")
+expect_eq "cli: a list of malformed entries only is a failed source" \
+	"--deselect=test/profiler/test_x.py::TestX::test_y" "$out"
+check "cli: a list of malformed entries only says so" \
+	grep -q '^exclusions: disabled list .*allbad.json: none of its 3 entries is well-formed$' "$WORK/err"
+check "cli: on-error says every source failed" grep -q 'fallback: every source failed' "$WORK/err"
+printf '{"no shape": ["1", "https://x/1", []], "t (m.Other)": ["2", "https://x/2", []]}' >"$WORK/onegood.json"
+out=$(X --disabled-file "$WORK/onegood.json" --root "$EMPTY" --fallback on-error --fallback-file "$WORK/fb1.txt" 2>"$WORK/err")
+expect_eq "cli: one well-formed entry is a list that found nothing" "" "$out"
+check "cli: one well-formed entry: no \"none well-formed\" line" test -z "$(grep 'well-formed' "$WORK/err")"
+
+# Without --tests-dir, a missing test/profiler is a warning (seen under -q):
+# without a test tree no disabled entry can become a node id.
+X -q --disabled-file "$FIX" --root "$EMPTY" --fallback never >/dev/null 2>"$WORK/err"; rc=$?
+check "cli: no default test folder: still a run" test "$rc" -eq 0
+check "cli: no default test folder: a warning, under -q" grep -q \
+	'^exclusions: test tree: no test/profiler under .*/empty: without a test tree no disabled entry can become a node id' "$WORK/err"
+X -q --disabled-file "$FIX" --root "$ROOT" --fallback never >/dev/null 2>"$WORK/err"
+check "cli: the default test folder found: no such warning" test -z "$(grep 'test tree' "$WORK/err")"
 
 # The fallback file: comments, blanks, and stale lines corrected by the tree.
 cat >"$WORK/fb.txt" <<'FB'
@@ -62,7 +94,7 @@ test/profiler/test_profiler_device.py::TestProfilerDevice::test_dynamic_toggle
 test/profiler/test_profiler.py::TestProfiler::test_gone
 test/profiler/test_nowhere.py::TestX::test_y
 FB
-out=$(X --disabled-file "$WORK/missing.json" --root "$ROOT" --fallback-file "$WORK/fb.txt" --format lines 2>"$WORK/err")
+out=$(X --disabled-file "$WORK/broken.json" --root "$ROOT" --fallback-file "$WORK/fb.txt" --format lines 2>"$WORK/err")
 want="test/profiler/test_nowhere.py::TestX::test_y
 test/profiler/test_profiler.py::TestProfiler::test_gone
 test/profiler/test_profiler.py::TestProfiler::test_kineto
@@ -77,7 +109,7 @@ n=$(grep -c 'stale entry' "$WORK/err")
 expect_eq "cli: exactly the three stale lines" "3" "$n"
 
 # The built-in list against the sample tree: its files are not there.
-X --disabled-file "$WORK/missing.json" --root "$ROOT" >/dev/null 2>"$WORK/err"
+X --disabled-file "$WORK/broken.json" --root "$ROOT" >/dev/null 2>"$WORK/err"
 check "cli: built-in list checked against the tree" grep -q 'stale entry test/profiler/test_memory_profiler.py' "$WORK/err"
 
 # Output forms.

@@ -463,6 +463,60 @@ m=$(grep -a -c "^auth: /blobs/$tag/" "$WORK/server.log")
 [ "$m" -ge 1 ] && [ "$n" = "$m" ] || WHY+=("$((m - n)) of $m log downloads on the other host carried the token")
 verdict "trunk curl: Link and redirect to another host: no next page, no token sent there" "$tag"
 
+# -- paginators that lie, and long logs ---------------------------------------------
+# total_count of 10^12 (more digits than any count is read with): the pages
+# asked for are capped (50 of 100 jobs), at once, and a warning says so.
+tag=curl-hugecount
+trunk "$tag" curl hugecount 30 --max-jobs 0
+WHY=()
+check_run "$tag" "$(args_of "$KINETO")"
+n=$(reqs "$tag" '/runs/9001/jobs')
+[ "$n" -ge 1 ] && [ "$n" -le 50 ] || WHY+=("$n jobs pages asked for, expected 1 to 50 (the cap)")
+[ "$(reqs "$tag" '/runs/9001/jobs[^ ]*page=51 ')" = 0 ] || WHY+=("page 51, past the cap, asked for")
+grep -a -q 'trunk: run 9001 has [0-9]* jobs; only the first 5000 are read' "$WORK/$tag.err" ||
+	WHY+=("no warning about the cap")
+verdict "trunk curl: total_count 10^12: at most 50 jobs pages asked for, and a warning" "$tag"
+
+# No total_count, and a Link rel=next naming the page itself: asked once.
+tag=curl-selflink
+trunk "$tag" curl selflink 15
+WHY=()
+check_run "$tag" "$(args_of "$KINETO")"
+n=$(reqs "$tag" '/runs/9101/jobs')
+[ "$n" = 1 ] || WHY+=("the jobs page asked for $n times, expected once")
+verdict "trunk curl: a Link rel=next naming the page itself: one request" "$tag"
+
+# No total_count, and the last page's next is page 2 again: every page once,
+# every failed job's log once.
+tag=curl-linkloop
+trunk "$tag" curl linkloop 20 --max-jobs 0
+WHY=()
+check_run "$tag" "$(args_of "$KINETO" "$FUZZ")"
+n=$(reqs "$tag" '/runs/9102/jobs')
+[ "$n" = 3 ] || WHY+=("$n jobs pages asked for, expected 3")
+for job in 9102005 9102210; do
+	n=$(reqs "$tag" "/actions/jobs/$job/logs ")
+	[ "$n" = 1 ] || WHY+=("log of job $job asked for $n times")
+done
+grep -a -q 'next page was asked for already' "$WORK/$tag.err" || WHY+=("no warning about the loop")
+verdict "trunk curl: a Link rel=next back to a page asked for: not again, each log once" "$tag"
+
+# One log naming 10,000 distinct failed tests, each 10 times (100,000
+# lines): de-duplicated by a hash set, not a pass over the ones found (that
+# took 5.5 s).  The binary run through a wrapper script (make
+# check-valgrind's) is given 5 times as long.
+tag=curl-distinct
+trunk "$tag" curl distinct 30
+limit=4000
+[ "$(head -c 2 "$EXCLUSIONS")" = '#!' ] && limit=20000
+WHY=()
+check_run "$tag" "$(args_of "$KINETO")"
+[ "$MS" -lt "$limit" ] || WHY+=("took $MS ms, over $limit")
+grep -a -q '1 logs: 10000 failed tests, 1 of this run' "$WORK/$tag.err" ||
+	WHY+=("the summary does not count 10000 failed tests: $(grep -a 'trunk: 1 runs' "$WORK/$tag.err")")
+grep -a -q 'not kept' "$WORK/$tag.err" && WHY+=("failed tests dropped: $(grep -a 'not kept' "$WORK/$tag.err")")
+verdict "trunk curl: a log of 10,000 distinct failed tests, 10 times over, in $MS ms" "$tag"
+
 # The token never in any process's argv: the server answers slowly, and
 # /proc/*/cmdline of every process is scanned again and again meanwhile.
 if start_server --tls "$CERT" "$KEY" --delay 0.25; then
@@ -523,4 +577,28 @@ EOF
 	verdict "trunk curl: the token was sent to the API (Authorization header)" "$tag"
 else
 	fail "trunk curl: token scan" "the slow server did not start"
+fi
+
+# -- many failed jobs, few started before the time limit -----------------------
+# 200 failed test jobs, one call at a time, each answer 0.25 s late, 3 s in
+# all: most logs are never started.  They are one line, with their count.
+if [ -n "${SLOW_PORT:-}" ]; then
+	tag=curl-manyfailed
+	API=https://127.0.0.1:$SLOW_PORT/api/v3
+	trunk "$tag" curl manyfailed 3 --max-jobs 0 -j 1
+	API=$BASE/api/v3
+	WHY=()
+	[ "$RC" = 0 ] || WHY+=("exit status $RC")
+	[ "$MS" -lt 6000 ] || WHY+=("took $MS ms with --timeout 3")
+	line=$(grep -a -v -m 1 '^exclusions:' "$WORK/$tag.err")
+	[ -z "$line" ] || WHY+=("a stderr line without the prefix: $line")
+	n=$(grep -a -c 'not started before the time limit' "$WORK/$tag.err")
+	[ "$n" = 1 ] || WHY+=("$n lines say what was not started, expected 1")
+	grep -a -q -E '^exclusions: trunk: [0-9]+ logs of failed jobs( and [0-9]+ jobs pages?)? not started before the time limit' "$WORK/$tag.err" ||
+		WHY+=("the line does not count the logs: $(grep -a 'not started' "$WORK/$tag.err")")
+	n=$(grep -a -c 'log of job' "$WORK/$tag.err")
+	[ "$n" -le 1 ] || WHY+=("$n lines about single logs (one runs at a time)")
+	verdict "trunk curl: 200 failed jobs, -j 1, --timeout 3: the logs never started are one line with their count" "$tag"
+else
+	skip "trunk curl: 200 failed jobs, -j 1, --timeout 3: the logs never started are one line with their count" "the slow server did not start"
 fi

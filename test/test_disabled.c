@@ -270,6 +270,53 @@ not_nul_terminated(void)
 	buf_free(&why);
 }
 
+/* How many entries were well-formed: the reader's way to tell a list
+ * that found nothing from one it could not read at all. */
+static void
+well_formed_counted(void)
+{
+	static const struct {
+		const char *doc;
+		long seen, good;
+	} cases[] = {
+		{ "{}", 0, 0 },
+		{ "{\"a (m.A)\": [\"1\", \"https://x\", []]}", 1, 1 },
+		{ "{\"no shape\": [\"1\", \"https://x\", []], \"a (m.A)\": 5}", 2, 0 },
+		{ "{\"a (m.A)\": [\"x\", \"https://x\", []], \"b (m.B)\": [\"2\", \"ftp://x\", []],"
+		    " \"c (m.C)\": [\"3\", \"https://x\", []]}", 3, 1 },
+		/* Names are checked only for wanted entries: here, all. */
+		{ "{\"a (m.A$)\": [\"1\", \"https://x\", []]}", 1, 0 },
+	};
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+	int calls = 0;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		long good = -7;
+
+		entries_free(&e);
+		CHECK(disabled_parse_counted(cases[i].doc, strlen(cases[i].doc), "t", NULL, keep_all, &calls,
+		    &e, &good, &why, NULL) == cases[i].seen);
+		CHECK(good == cases[i].good);
+		CHECK(e.n == (size_t)cases[i].good);
+	}
+	/* A broken document: -1, and nothing counted. */
+	{
+		const char *cut = "{\"a (m.A)\": [\"1\", \"https://x\", []]";
+		long good = -7;
+
+		entries_free(&e);
+		CHECK(disabled_parse_counted(cut, strlen(cut), "t", NULL, keep_all, &calls, &e, &good, &why,
+		    NULL) == -1);
+		CHECK(good == 0);
+	}
+	/* NULL: not asked for. */
+	entries_free(&e);
+	CHECK(disabled_parse_counted("{}", 2, "t", NULL, keep_all, &calls, &e, NULL, &why, NULL) == 0);
+	entries_free(&e);
+	buf_free(&why);
+}
+
 int
 main(void)
 {
@@ -281,6 +328,7 @@ main(void)
 	RUN(callback_decides);
 	RUN(wanted_before_checked);
 	RUN(not_nul_terminated);
+	RUN(well_formed_counted);
 	diags_free(&warned);
 	return 0;
 }

@@ -2,10 +2,12 @@
  * the atomic write. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include <dirent.h>
 
 #include "file.h"
+#include "spawn.h"
 #include "unit.h"
 
 /* A scratch directory per test; cleaned (one level deep) by done(). */
@@ -426,6 +429,183 @@ guarded_read(void)
 	buf_free(&why);
 }
 
+/* Standard input closed at the start: no file opened later is read as
+ * "-"; standard output closed: the result is not written into a file that
+ * took its place. */
+static void
+closed_stdio_stays_closed(void)
+{
+	pid_t pid;
+	int st = 0;
+
+	scratch();
+	put(at("list.json"), "{}");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct buf body = { 0 }, why = { 0 }, wwhy = { 0 };
+		int fd, bad = 0;
+
+		close(0);
+		close(1);
+		file_stdio_guard();
+		fd = open(at("list.json"), O_RDONLY);
+		bad |= fd <= 2;
+		bad |= (read_file_limited("-", 100, &body, &why) != -1) << 1;
+		bad |= (strstr(buf_str(&why), "standard input is closed") == NULL) << 2;
+		/* /dev/null holds their places. */
+		bad |= (fcntl(0, F_GETFD) < 0 || fcntl(1, F_GETFD) < 0) << 3;
+		bad |= (file_write_atomic("-", "x\n", 2, &wwhy) != -1) << 4;
+		bad |= (strstr(buf_str(&wwhy), "standard output is closed") == NULL) << 5;
+		_exit(bad);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	done();
+}
+
+/* A FIFO with no writer: bounded by the deadline, as the read of a
+ * stream that never ends is; one with a writer is read to its end. */
+static void
+fifo_read_ends_at_deadline(void)
+{
+	struct buf body = { 0 }, why = { 0 };
+	struct blob bl;
+	double t0;
+	pid_t pid;
+	int st = 0;
+
+	scratch();
+	CHECK(mkfifo(at("fifo"), 0600) == 0);
+	t0 = now_seconds();
+	CHECK(read_file_until(at("fifo"), 100, t0 + 0.3, &body, &why) == -1);
+	CHECK(now_seconds() - t0 >= 0.25 && now_seconds() - t0 < 1.0);
+	CHECK(strstr(buf_str(&why), "time limit") != NULL);
+	CHECK(body.p == NULL);
+	why.len = 0;
+	t0 = now_seconds();
+	CHECK(blob_load_until(&bl, at("fifo"), 100, t0 + 0.3, &why) == -1);
+	CHECK(now_seconds() - t0 < 1.0 && strstr(buf_str(&why), "time limit") != NULL);
+	/* The run's deadline, for the callers that do not name one. */
+	why.len = 0;
+	t0 = now_seconds();
+	file_set_deadline(t0 + 0.3);
+	CHECK(read_file_limited(at("fifo"), 100, &body, &why) == -1);
+	CHECK(blob_load_file(&bl, at("fifo"), 100, &why) == -1);
+	file_set_deadline(0);
+	CHECK(now_seconds() - t0 < 1.5);
+	/* A writer that comes, writes and goes. */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(at("fifo"), O_WRONLY);
+
+		_exit(fd >= 0 && write(fd, "{}\n", 3) == 3 ? 0 : 1);
+	}
+	why.len = 0;
+	CHECK(read_file_until(at("fifo"), 100, now_seconds() + 5, &body, &why) == 0);
+	CHECK_STR(buf_str(&body), "{}\n");
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	buf_free(&body);
+	buf_free(&why);
+	done();
+}
+
+/* "-" as a pipe whose writer never ends it, writing a byte now and then:
+ * each read waits until the deadline at most. */
+static void
+stdin_stream_ends_at_deadline(void)
+{
+	struct buf body = { 0 }, why = { 0 };
+	int p[2], saved, r;
+	double t0, took;
+	pid_t pid;
+
+	CHECK(pipe(p) == 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		for (int i = 0; i < 600; i++) {
+			if (write(p[1], " ", 1) != 1)
+				_exit(0);
+			poll(NULL, 0, 50);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	saved = dup(0);
+	dup2(p[0], 0);
+	close(p[0]);
+	t0 = now_seconds();
+	r = read_file_until("-", 1000, t0 + 0.5, &body, &why);
+	took = now_seconds() - t0;
+	dup2(saved, 0);
+	close(saved);
+	CHECK(r == -1 && body.p == NULL);
+	CHECK(took >= 0.45 && took < 1.2);
+	CHECK(strstr(buf_str(&why), "time limit") != NULL);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	buf_free(&why);
+}
+
+static void
+xfsz_to_term(int sig)
+{
+	(void)sig;
+	kill(getpid(), SIGTERM);
+}
+
+/*
+ * A TERM that comes while the temporary file of -o is being written: the
+ * handler the run installs (spawn_catch_signals with file_remove_temp)
+ * removes it, and the process dies of TERM.  The signal comes from inside
+ * the write: a file size limit makes write() raise SIGXFSZ once part of
+ * the data is in the temporary file, and that handler sends TERM.
+ */
+static void
+signal_mid_write_leaves_no_temp(void)
+{
+	pid_t pid;
+	int st = 0;
+
+	scratch();
+	put(at("out.txt"), "old\n");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		size_t n = 4u << 20;
+		char *big = xmalloc(n);
+		struct rlimit rl = { 1u << 20, 1u << 20 };
+		struct sigaction sa;
+		struct buf why = { 0 };
+
+		memset(big, 'x', n);
+		signal(SIGTERM, SIG_DFL);
+		spawn_catch_signals(file_remove_temp);
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = xfsz_to_term;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGXFSZ, &sa, NULL);
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(2);
+		file_write_atomic(at("out.txt"), big, n, &why);
+		_exit(3);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+	/* No out.txt.XXXXXX, and the old file as it was. */
+	CHECK(count_files(dir) == 1);
+	CHECK_STR(slurp(at("out.txt")), "old\n");
+	/* Nothing in progress: nothing to remove. */
+	file_remove_temp();
+	CHECK(count_files(dir) == 1);
+	done();
+}
+
 int
 main(void)
 {
@@ -439,5 +619,9 @@ main(void)
 	RUN(read_limited_stream);
 	RUN(blobs);
 	RUN(guarded_read);
+	RUN(closed_stdio_stays_closed);
+	RUN(fifo_read_ends_at_deadline);
+	RUN(stdin_stream_ends_at_deadline);
+	RUN(signal_mid_write_leaves_no_temp);
 	return 0;
 }

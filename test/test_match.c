@@ -191,6 +191,30 @@ dotted_module_points_at_file(void)
 	CHECK(!module_matches_path("test_profiler", 13, "test/profiler/test_profiler.pyc"));
 }
 
+/* What PyTorch puts after the device of a device-generic test: one or more
+ * of torch's dtype names, joined by '_' (some hold '_' themselves). */
+static void
+dtype_suffixes(void)
+{
+#define SUF(s) is_dtype_suffix(s, strlen(s))
+	CHECK(SUF("float32"));
+	CHECK(SUF("complex32"));          /* a dtype, though not one the rule drops */
+	CHECK(!is_dtype("complex32", 9));
+	CHECK(SUF("float8_e4m3fn"));
+	CHECK(SUF("float8_e4m3fnuz"));
+	CHECK(SUF("int64_float32"));      /* @dtypes((torch.int64, torch.float32)) */
+	CHECK(SUF("float8_e5m2_bfloat16"));
+	CHECK(!SUF(""));
+	CHECK(!SUF("tf32"));
+	CHECK(!SUF("float32_"));
+	CHECK(!SUF("_float32"));
+	CHECK(!SUF("float32__int64"));
+	CHECK(!SUF("float8"));
+	CHECK(!SUF("cuda_float32"));
+	CHECK(!SUF("float32x"));
+#undef SUF
+}
+
 int
 main(void)
 {
@@ -206,5 +230,6 @@ main(void)
 	RUN(dtype_and_device_sets);
 	RUN(platforms);
 	RUN(dotted_module_points_at_file);
+	RUN(dtype_suffixes);
 	return 0;
 }

@@ -684,6 +684,207 @@ signal_reaches_children(void)
 	CHECK(no_children_left());
 }
 
+/* A child is finished when it exits, even while a grandchild holds its
+ * stdout open: no waiting for the deadline, its output kept, the
+ * grandchild (in its group) killed. */
+static void
+exited_child_is_finished(void)
+{
+	char *argv[] = { "sh", "-c", "sleep 30 & echo $! >&2; echo hi", NULL };
+	struct child c = { .argv = argv };
+	double t0 = now_seconds(), took;
+	pid_t g;
+
+	adopt_orphans(1);
+	CHECK(child_run(&c, t0 + 10) == 0);
+	took = now_seconds() - t0;
+	CHECK(took < 0.8);
+	CHECK(c.exit_code == 0 && !c.timed_out && !c.stopped);
+	CHECK_STR(buf_str(&c.out), "hi\n");
+	g = (pid_t)atol(buf_str(&c.err));
+	CHECK(g > 0 && gone_within(g, 2.0));
+	make_sure_gone(g);
+	adopt_orphans(0);
+	child_free(&c);
+	CHECK(no_children_left());
+}
+
+struct held {
+	struct child cs[3];
+	size_t i, finished;
+	double last_end;
+};
+
+static struct child *
+held_next(void *arg)
+{
+	struct held *h = arg;
+
+	return h->i < 3 ? &h->cs[h->i++] : NULL;
+}
+
+static void
+held_finished(void *arg, struct child *c)
+{
+	struct held *h = arg;
+
+	(void)c;
+	h->finished++;
+	h->last_end = now_seconds();
+}
+
+static void
+exited_child_is_finished_in_a_pool(void)
+{
+	char *holds[] = { "sh", "-c", "sleep 30 & echo $! >&2; echo hi", NULL };
+	char *plain[] = { "sh", "-c", "echo plain", NULL };
+	struct held h;
+	struct pool p = { .limit = 2, .next = held_next, .finished = held_finished, .arg = &h };
+	double t0 = now_seconds();
+
+	memset(&h, 0, sizeof h);
+	h.cs[0].argv = holds;
+	h.cs[1].argv = holds;
+	h.cs[2].argv = plain;
+	adopt_orphans(1);
+	p.deadline = t0 + 10;
+	pool_run(&p);
+	CHECK(h.finished == 3 && p.killed_at_deadline == 0);
+	CHECK(h.last_end - t0 < 0.8);
+	for (int i = 0; i < 3; i++) {
+		pid_t g;
+
+		CHECK(h.cs[i].exit_code == 0 && !h.cs[i].timed_out);
+		CHECK_STR(buf_str(&h.cs[i].out), i < 2 ? "hi\n" : "plain\n");
+		if (i < 2) {
+			g = (pid_t)atol(buf_str(&h.cs[i].err));
+			CHECK(g > 0 && gone_within(g, 2.0));
+			make_sure_gone(g);
+		}
+		child_free(&h.cs[i]);
+	}
+	adopt_orphans(0);
+	CHECK(no_children_left());
+}
+
+/* curl's own error line names the cause; for exit 60 its last lines are
+ * advice. */
+static void
+describe_prefers_own_error_line(void)
+{
+	char *curl60[] = { "sh", "-c",
+	    "printf 'curl: (60) SSL certificate problem: self-signed certificate\\n"
+	    "More details here: https://curl.se/docs/sslcerts.html\\n\\n"
+	    "curl failed to verify the legitimacy of the server and therefore could not\\n"
+	    "establish a secure connection to it. To learn more about this situation and\\n"
+	    "how to fix it, please visit the web page mentioned above.\\n' >&2; exit 60", NULL };
+	char *plain[] = { "sh", "-c", "printf 'first\\nlast words\\n' >&2; exit 1", NULL };
+	struct child c = { .argv = curl60 };
+	struct child d = { .argv = plain };
+	struct buf b = { 0 };
+
+	CHECK(child_run(&c, now_seconds() + 10) == -1);
+	CHECK(c.exit_code == 60);
+	child_describe(&c, &b);
+	CHECK_STR(buf_str(&b), "sh exit status 60: curl: (60) SSL certificate problem: self-signed certificate");
+	/* Without such a line: the last one. */
+	CHECK(child_run(&d, now_seconds() + 10) == -1);
+	child_describe(&d, &b);
+	CHECK_STR(buf_str(&b), "sh exit status 1: last words");
+	buf_free(&b);
+	child_free(&c);
+	child_free(&d);
+	CHECK(no_children_left());
+}
+
+static int cleanup_fd = -1;
+
+static void
+note_cleanup(void)
+{
+	(void)!write(cleanup_fd, "c", 1);
+}
+
+static void
+signal_kills_stubborn_groups(void)
+{
+	/* The child and its own child ignore TERM: passing TERM on is not
+	 * enough, the group is killed after the grace period; the cleanup
+	 * runs, and the process dies of TERM. */
+	int p[2], q[2];
+	pid_t h, g = 0;
+	int st = 0;
+	char said[64] = { 0 }, ran = 0;
+	ssize_t r;
+	size_t got = 0;
+
+	adopt_orphans(1);
+	CHECK(pipe(p) == 0 && pipe(q) == 0);
+	/* Only h holds the write ends: its children must not. */
+	for (int i = 0; i < 2; i++) {
+		fcntl(p[i], F_SETFD, FD_CLOEXEC);
+		fcntl(q[i], F_SETFD, FD_CLOEXEC);
+	}
+	h = fork();
+	if (h == 0) {
+		char *argv[] = { "sh", "-c", "trap '' TERM; sleep 30 & echo $!; wait", NULL };
+		struct child c = { .argv = argv };
+		struct child *cp = &c;
+
+		close(p[0]);
+		close(q[0]);
+		cleanup_fd = q[1];
+		spawn_catch_signals(note_cleanup);
+		if (child_start(&c) == 0) {
+			/* Its output (the sleep's pid) goes to the test. */
+			char chunk[64];
+			ssize_t k;
+
+			do
+				k = read(c.fd_out, chunk, sizeof chunk);
+			while (k < 0 && (errno == EINTR || errno == EAGAIN));
+			if (k > 0)
+				(void)!write(p[1], chunk, (size_t)k);
+			close(p[1]);
+			children_wait(&cp, 1, now_seconds() + 20);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	close(q[1]);
+	while (got < sizeof said - 1 && !memchr(said, '\n', got)) {
+		r = read(p[0], said + got, sizeof said - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(p[0]);
+	g = (pid_t)atol(said);
+	CHECK(h > 0 && g > 0);
+	if (h > 0) {
+		double t0 = now_seconds();
+
+		kill(h, SIGTERM);
+		while (waitpid(h, &st, 0) < 0 && errno == EINTR)
+			;
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+		CHECK(now_seconds() - t0 < TERM_GRACE + 1.0);
+	}
+	CHECK(read(q[0], &ran, 1) == 1 && ran == 'c');
+	close(q[0]);
+	if (g > 0) {
+		CHECK(gone_within(g, 2.0));
+		make_sure_gone(g);
+	}
+	/* The shell, once adopted, is reaped here too. */
+	for (double until = now_seconds() + 2; !no_children_left() && now_seconds() < until;)
+		poll(NULL, 0, 10);
+	adopt_orphans(0);
+	CHECK(no_children_left());
+}
+
 static void
 program_on_path_looks(void)
 {
@@ -779,6 +980,10 @@ main(void)
 	RUN(grandchild_dies_with_its_group);
 	RUN(queued_at_deadline_never_started);
 	RUN(signal_reaches_children);
+	RUN(signal_kills_stubborn_groups);
+	RUN(exited_child_is_finished);
+	RUN(exited_child_is_finished_in_a_pool);
+	RUN(describe_prefers_own_error_line);
 	RUN(program_on_path_looks);
 	return 0;
 }

@@ -443,7 +443,7 @@ scan_dir_reports_into_diags(void)
 	if (fd >= 0)
 		close(fd);
 
-	CHECK(tree_scan_dir(&t, root, "./test/profiler/", &d) == 2);
+	CHECK(tree_scan_dir(&t, root, "./test/profiler/", &d, 0) == 2);
 	CHECK(t.files.n == 2);
 	if (t.files.n == 2) {
 		CHECK_STR(t.files.v[0], "test/profiler/sub/b_test.py");
@@ -457,13 +457,13 @@ scan_dir_reports_into_diags(void)
 	tree_free(&t);
 
 	/* No stream: the same scan. */
-	CHECK(tree_scan_dir(&t, root, "test/profiler", NULL) == 2);
+	CHECK(tree_scan_dir(&t, root, "test/profiler", NULL, 0) == 2);
 	CHECK(t.n == 2);
 	tree_free(&t);
 
 	/* Not a folder: -1, for the caller to report. */
-	CHECK(tree_scan_dir(&t, root, "test/profiler/test_a.py", &d) == -1);
-	CHECK(tree_scan_dir(&t, root, "test/missing", &d) == -1);
+	CHECK(tree_scan_dir(&t, root, "test/profiler/test_a.py", &d, 0) == -1);
+	CHECK(tree_scan_dir(&t, root, "test/missing", &d, 0) == -1);
 	CHECK(t.n == 0 && t.files.n == 0 && d.n == 1);
 	tree_free(&t);
 
@@ -480,7 +480,8 @@ scan_dir_reports_into_diags(void)
 }
 
 /* A printed --deselect prefix that removes collected tests no entry names:
- * a warning for each, and a count. */
+ * one warning with the count and a few of them; each one only under -v
+ * (LOG_DEBUG). */
 static void
 collateral_reported(void)
 {
@@ -499,16 +500,17 @@ collateral_reported(void)
 	scope_init(&s, NULL, &col, &devs, "profiler");
 	scope_collateral(&s, &printed, &d);
 	CHECK(d.n == 3);
-	CHECK(records(&d, LOG_WARN, "collateral", "--deselect=t.py::A::test_x also removes t.py::A::test_x_cuda") == 1);
-	CHECK(records(&d, LOG_WARN, "collateral", "--deselect=t.py::A::test_x also removes t.py::A::test_xy") == 1);
-	CHECK(records(&d, LOG_INFO, "collateral", "2 collected tests removed by prefix only") == 1);
-	CHECK(diag_count(&d, LOG_WARN) == 2);
+	CHECK(records(&d, LOG_DEBUG, "collateral", "--deselect=t.py::A::test_x also removes t.py::A::test_x_cuda") == 1);
+	CHECK(records(&d, LOG_DEBUG, "collateral", "--deselect=t.py::A::test_x also removes t.py::A::test_xy") == 1);
+	CHECK(records(&d, LOG_WARN, "collateral", "2 collected tests removed by prefix only") == 1);
+	CHECK(records(&d, LOG_WARN, "collateral", "t.py::A::test_x_cuda, t.py::A::test_xy") == 1);
+	CHECK(diag_count(&d, LOG_WARN) == 1);
 	scope_collateral(&s, &printed, NULL);
 	diags_free(&d);
-	/* Only a level's worth kept: the count is dropped. */
-	d.keep_level = LOG_WARN;
+	/* Without -v: the one warning. */
+	d.keep_level = LOG_INFO;
 	scope_collateral(&s, &printed, &d);
-	CHECK(d.n == 2 && diag_count(&d, LOG_DEBUG) == 2);
+	CHECK(d.n == 1 && diag_count(&d, LOG_WARN) == 1);
 	diags_free(&d);
 	/* Without --collected there is nothing to tell. */
 	load();
@@ -520,6 +522,402 @@ collateral_reported(void)
 	strlist_free(&col);
 	strlist_free(&devs);
 	strlist_free(&printed);
+	diags_free(&d);
+}
+
+/* Map one key in tree t; the node ids joined by spaces, "-" when in scope
+ * but none (why, when given, says why), "" when out of scope. */
+static char *
+map_in(const struct testtree *t, const char *key, const char *devices, struct buf *why)
+{
+	static char out[8192];
+	struct strlist devs = { 0 }, ids = { 0 };
+	struct scope s;
+	struct testkey k;
+	struct buf w = { 0 };
+	const char *kw;
+
+	split_commas(&devs, devices);
+	scope_init(&s, t, NULL, &devs, "profiler");
+	out[0] = '\0';
+	if (key_parse(key, strlen(key), &k, &kw) == 0 && scope_has(&s, &k)) {
+		scope_map(&s, &k, &ids, &w);
+		strlist_sort_uniq(&ids);
+		for (size_t i = 0; i < ids.n && strlen(out) + strlen(ids.v[i]) + 2 < sizeof out; i++) {
+			if (i)
+				strcat(out, " ");
+			strcat(out, ids.v[i]);
+		}
+		if (!ids.n)
+			strcpy(out, "-");
+	}
+	if (why) {
+		why->len = 0;
+		buf_add(why, w.p, w.len);
+		buf_str(why);
+	}
+	strlist_free(&ids);
+	strlist_free(&devs);
+	buf_free(&w);
+	scope_free(&s);
+	return out;
+}
+
+static const char device_py[] =
+"class TestDev(TestCase):\n"
+"    def test_a(self, device):\n"
+"        pass\n"
+"\n"
+"    @parametrize(\"n\", [1, 2])\n"
+"    def test_p(self, device, n):\n"
+"        pass\n"
+"\n"
+"    @dtypes(torch.float32, torch.float64)\n"
+"    def test_d(self, device, dtype):\n"
+"        pass\n"
+"\n"
+"    @common_utils.parametrize(\"x\", [1])\n"
+"    @dtypes(torch.float32, torch.float64)\n"
+"    def test_pd(self, device, dtype, x):\n"
+"        pass\n"
+"\n"
+"    @ops(op_db)\n"
+"    def test_o(self, device, dtype, op):\n"
+"        pass\n"
+"\n"
+"instantiate_device_type_tests(TestDev, globals(), only_for=(\"cpu\", \"cuda\"))\n";
+
+#define D "test/profiler/test_dev.py::"
+
+/* PyTorch names a device-generic test <method>_<params>_<device>[_<dtype>]
+ * (FORMATS.md §2): parameters before the device, a dtype after it.  A name
+ * that would need another order matches nothing, and why says so. */
+static void
+device_params_before_device(void)
+{
+	struct testtree t = { 0 };
+	struct buf why = { 0 };
+	const struct tclass *c;
+
+	tree_scan_source(&t, "test/profiler/test_dev.py", device_py, sizeof device_py - 1);
+	c = tree_find(&t, NULL, "TestDev");
+	CHECK(c && c->device_generic && c->methods.n == 5 && c->method_kinds.len == 5);
+	if (!c || c->method_kinds.len != 5)
+		goto out;
+	CHECK(memcmp(c->method_kinds.p, "-p-pp", 5) == 0);
+	CHECK_STR(c->method_dtypes.v[3], "float32,float64");
+	CHECK_STR(c->method_dtypes.v[4], "*");
+
+	/* Plain device tests, and their dtype variants. */
+	CHECK_STR(map_in(&t, "test_a_cuda (__main__.TestDevCUDA)", "cpu,cuda", NULL), D "TestDevCUDA::test_a_cuda");
+	CHECK_STR(map_in(&t, "test_d_cuda_float64 (__main__.TestDevCUDA)", "cpu,cuda", NULL),
+	    D "TestDevCUDA::test_d_cuda_float64");
+	CHECK_STR(map_in(&t, "test_d (__main__.TestDevCPU)", "cpu,cuda", NULL),
+	    D "TestDevCPU::test_d_cpu_float32 " D "TestDevCPU::test_d_cpu_float64");
+	/* Parameters before the device. */
+	CHECK_STR(map_in(&t, "test_p_n_1_cuda (__main__.TestDevCUDA)", "cpu,cuda", NULL),
+	    D "TestDevCUDA::test_p_n_1_cuda");
+	CHECK_STR(map_in(&t, "test_pd_x_1_cuda_float64 (__main__.TestDevCUDA)", "cpu,cuda", NULL),
+	    D "TestDevCUDA::test_pd_x_1_cuda_float64");
+	/* Without the dtype (and the device before it): every dtype. */
+	CHECK_STR(map_in(&t, "test_pd_x_1 (__main__.TestDevCPU)", "cpu,cuda", NULL),
+	    D "TestDevCPU::test_pd_x_1_cpu_float32 " D "TestDevCPU::test_pd_x_1_cpu_float64");
+	/* @ops: an op name before the device; a dtype name torch has
+	 * beyond the list the disabling rule drops. */
+	CHECK_STR(map_in(&t, "test_o_nn_functional_conv3d_cuda_complex32 (__main__.TestDevCUDA)", "cpu,cuda", NULL),
+	    D "TestDevCUDA::test_o_nn_functional_conv3d_cuda_complex32");
+	CHECK_STR(map_in(&t, "test_o__refs_fft_fft_cuda (__main__.TestDevCUDA)", "cpu,cuda", NULL),
+	    D "TestDevCUDA::test_o__refs_fft_fft_cuda");
+
+	/* Another order: nothing, and said so. */
+	CHECK_STR(map_in(&t, "test_p_cuda_n_1 (__main__.TestDevCUDA)", "cpu,cuda", &why), "-");
+	CHECK(strstr(buf_str(&why), "<method>_<parameters>_<device>[_<dtype>]") != NULL);
+	CHECK_STR(map_in(&t, "test_a_cuda_n_1 (__main__.TestDevCUDA)", "cpu,cuda", &why), "-");
+	CHECK(strstr(buf_str(&why), "<method>_<parameters>_<device>[_<dtype>]") != NULL);
+	CHECK_STR(map_in(&t, "test_d_cuda_tf32 (__main__.TestDevCUDA)", "cpu,cuda", &why), "-");
+	CHECK(strstr(buf_str(&why), "<method>_<parameters>_<device>[_<dtype>]") != NULL);
+	CHECK_STR(map_in(&t, "test_pd_cuda_x_1_float32 (__main__.TestDevCUDA)", "cpu,cuda", NULL), "-");
+	/* The device right after the method, then parameters, then the
+	 * device again: not an op named "cuda_add". */
+	CHECK_STR(map_in(&t, "test_o_cuda_add_cuda_float32 (__main__.TestDevCUDA)", "cpu,cuda", &why), "-");
+	CHECK(strstr(buf_str(&why), "<method>_<parameters>_<device>[_<dtype>]") != NULL);
+	/* Not tests: a parametrized test's base name, a dtype-less name of
+	 * a test with dtypes, a device-less name of one without. */
+	CHECK_STR(map_in(&t, "test_o (__main__.TestDevCUDA)", "cpu,cuda", NULL), "-");
+	CHECK_STR(map_in(&t, "test_p (__main__.TestDevCUDA)", "cpu,cuda", NULL), "-");
+	CHECK_STR(map_in(&t, "test_d_cuda (__main__.TestDevCUDA)", "cpu,cuda", NULL), "-");
+	CHECK_STR(map_in(&t, "test_a (__main__.TestDevCUDA)", "cpu,cuda", NULL), "-");
+	CHECK_STR(map_in(&t, "test_p_n_1 (__main__.TestDevCUDA)", "cpu,cuda", NULL), "-");
+out:
+	tree_free(&t);
+	buf_free(&why);
+}
+
+/* A corrected node id for the fallback (scope_check's fixed) is made of
+ * the tree's names: one that is not clean text is never handed out. */
+static void
+fallback_corrections_are_clean(void)
+{
+	static const char src[] = "class TestMoved(TestCase):\n    def test_x(self):\n        pass\n";
+	static const char *const bad[] = {
+		"test/profiler/test_bad\xff.py",        /* invalid UTF-8 */
+		"test/profiler/test_bad\nname.py",     /* a newline */
+		"test/profiler/test_bad\x1b[31m.py",   /* a control byte */
+	};
+	struct strlist devs = { 0 };
+
+	split_commas(&devs, "cpu");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct testtree t = { 0 };
+		struct strlist fixed = { 0 };
+		struct buf why = { 0 };
+		struct scope s;
+
+		tree_scan_source(&t, "test/profiler/test_old.py", "x = 1\n", 6);
+		tree_scan_source(&t, bad[i], src, sizeof src - 1);
+		tree_scan_source(&t, "test/profiler/test_good.py", "class TestDevice(TestCase):\n    def test_y(self, device):\n        pass\n"
+		    "instantiate_device_type_tests(TestDevice, globals())\n", 112);
+		scope_init(&s, &t, NULL, &devs, "profiler");
+		CHECK(scope_check(&s, "test/profiler/test_old.py::TestMoved::test_x", &fixed, &why) == 1);
+		CHECK(fixed.n == 0);
+		for (size_t f = 0; f < fixed.n; f++)
+			CHECK(text_is_clean(fixed.v[f]));
+		CHECK(strstr(buf_str(&why), "not printable UTF-8") != NULL);
+		/* A clean correction is still made. */
+		strlist_free(&fixed);
+		CHECK(scope_check(&s, "test/profiler/test_good.py::TestDevice::test_y", &fixed, &why) == 1);
+		CHECK(fixed.n == 1 && strcmp(fixed.v[0], "test/profiler/test_good.py::TestDeviceCPU::test_y_cpu") == 0);
+		scope_free(&s);
+		strlist_free(&fixed);
+		buf_free(&why);
+		tree_free(&t);
+	}
+	strlist_free(&devs);
+}
+
+/* Scan a source of n classes, each instantiated by a call after all the
+ * classes; returns the seconds it took. */
+static double
+scan_classes(size_t n)
+{
+	struct buf src = { 0 };
+	struct testtree t = { 0 };
+	double t0;
+	size_t generic = 0;
+
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&src, "class TestC%zu(TestCase):\n    def test_x(self, device):\n        pass\n\n", i);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&src, "instantiate_device_type_tests(TestC%zu, globals(), only_for=\"cuda\")\n", i);
+	t0 = now_seconds();
+	tree_scan_source(&t, "test/profiler/test_many.py", src.p, src.len);
+	t0 = now_seconds() - t0;
+	for (size_t i = 0; i < t.n; i++)
+		generic += t.v[i].device_generic && t.v[i].only_for.n == 1;
+	CHECK(t.n == n && generic == n);
+	tree_free(&t);
+	buf_free(&src);
+	return t0;
+}
+
+/* 60,000 classes and as many instantiation calls: each call finds its
+ * class by a binary search, not a pass over every class (3.6e9 name
+ * comparisons).  The bound is a complexity guard: under 2 s, or, on a
+ * slow machine (valgrind), no worse than linear against a tenth of it. */
+static void
+many_classes_scan_fast(void)
+{
+	double small = scan_classes(6000), big = scan_classes(60000);
+
+	printf("  60,000 classes and calls scanned in %.3f s (6,000 in %.3f s)\n", big, small);
+	CHECK(big < 2.0 || big < 30 * small);
+}
+
+/* n classes of 100 collected tests each; n * 10 entries mapped, the
+ * collateral of what they print, n * 10 fallback prefixes checked.
+ * Returns the seconds it took; checks the answers. */
+static double
+collected_run(size_t n)
+{
+	struct strlist col = { 0 }, devs = { 0 }, ids = { 0 }, printed = { 0 };
+	struct buf key = { 0 }, why = { 0 };
+	struct diags d = { .keep_level = LOG_INFO };
+	struct scope s;
+	double t0;
+	size_t mapped = 0, stale_wrong = 0;
+
+	for (size_t c = 0; c < n; c++)
+		for (size_t m = 0; m < 100; m++) {
+			key.len = 0;
+			buf_printf(&key, "test/profiler/test_f%zu.py::TestK%04zu::test_m%zu", c % 7, c, m);
+			strlist_add(&col, buf_str(&key));
+		}
+	split_commas(&devs, "cpu");
+	t0 = now_seconds();
+	scope_init(&s, NULL, &col, &devs, "profiler");
+	for (size_t i = 0; i < 10 * n; i++) {
+		struct testkey k;
+		const char *kw;
+
+		key.len = 0;
+		buf_printf(&key, "test_m%zu (__main__.TestK%04zu)", i % 100, (i * 7) % n);
+		if (key_parse(key.p, key.len, &k, &kw) == 0 && scope_has(&s, &k))
+			mapped += scope_map(&s, &k, &ids, &why) == 1;
+	}
+	/* test_m1 is a prefix of test_m10..test_m19: collateral. */
+	for (size_t i = 0; i < ids.n; i++)
+		strlist_add(&printed, ids.v[i]);
+	scope_collateral(&s, &printed, &d);
+	for (size_t i = 0; i < 10 * n; i++) {
+		struct strlist fixed = { 0 };
+
+		key.len = 0;
+		buf_printf(&key, "test/profiler/test_f%zu.py::TestK%04zu", i % 7, i % n);
+		why.len = 0;
+		if (scope_check(&s, key.p, &fixed, &why) != (i % 7 != i % n % 7))
+			stale_wrong++;
+		strlist_free(&fixed);
+	}
+	t0 = now_seconds() - t0;
+	CHECK(mapped == 10 * n && stale_wrong == 0);
+	CHECK(diag_count(&d, LOG_WARN) == 1);
+	/* The trunk's look-up by path tail, class and test. */
+	strlist_free(&ids);
+	scope_collected_match(&s, "profiler/test_f3.py", 19, "::TestK0010::test_m5", &ids);
+	CHECK(ids.n == 1 && strcmp(ids.v[0], "test/profiler/test_f3.py::TestK0010::test_m5") == 0);
+	strlist_free(&ids);
+	scope_collected_match(&s, "profiler/test_f4.py", 19, "::TestK0010::test_m5", &ids);
+	CHECK(ids.n == 0);
+	scope_free(&s);
+	strlist_free(&col);
+	strlist_free(&devs);
+	strlist_free(&ids);
+	strlist_free(&printed);
+	buf_free(&key);
+	buf_free(&why);
+	diags_free(&d);
+	return t0;
+}
+
+/* With --collected, an entry is matched through the index of the collected
+ * ids (by class), the fallback's prefixes and the collateral by binary
+ * searches: 50,000 collected ids and 5,000 entries take a blink, where a
+ * pass over every collected id for each entry takes half a minute.  The
+ * bound is a complexity guard: under 2 s, or no worse than linear. */
+static void
+collected_index_fast(void)
+{
+	double small = collected_run(50), big = collected_run(500);
+
+	printf("  50,000 collected ids: 5,000 entries, the collateral and 5,000 prefixes in %.3f s (a tenth in %.3f s)\n",
+	    big, small);
+	CHECK(big < 2.0 || big < 30 * small);
+}
+
+/* A deadline already past: the tree scan and the collected list stop at
+ * once, say so, and return -2. */
+static void
+deadline_past_stops(void)
+{
+	char root[] = "/tmp/exclusions-deadline.XXXXXX", path[600];
+	struct testtree t = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
+	struct strlist ids = { 0 };
+	struct buf why = { 0 };
+
+	if (mkdtemp(root) == NULL) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/test", root);
+	CHECK(mkdir(path, 0755) == 0);
+	put(root, "test/test_a.py", "class TestA(TestCase):\n    def test_x(self):\n        pass\n");
+	put(root, "collected.txt", "test/test_a.py::TestA::test_x\n");
+	CHECK(tree_scan_dir(&t, root, "test", &d, now_seconds() - 1) == -2);
+	CHECK(t.files.n == 0 && records(&d, LOG_WARN, "test tree", "time limit") == 1);
+	tree_free(&t);
+	/* No deadline (0), or one still ahead: the whole tree. */
+	CHECK(tree_scan_dir(&t, root, "test", &d, 0) == 1);
+	tree_free(&t);
+	CHECK(tree_scan_dir(&t, root, "test", &d, now_seconds() + 60) == 1);
+	tree_free(&t);
+	snprintf(path, sizeof path, "%s/collected.txt", root);
+	CHECK(collected_load(path, &ids, &why, now_seconds() - 1) == -2);
+	CHECK(ids.n == 0 && strstr(buf_str(&why), "time limit") != NULL);
+	why.len = 0;
+	CHECK(collected_load(path, &ids, &why, 0) == 0 && ids.n == 1);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/test/test_a.py", root);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/test", root);
+	rmdir(path);
+	rmdir(root);
+	strlist_free(&ids);
+	buf_free(&why);
+	diags_free(&d);
+}
+
+/* Links to folders: one already read (a loop, a second name for the
+ * folder) is passed over, so that neither node ids multiply nor two loops
+ * make the walk exponential; a link to a folder outside is still read. */
+static void
+symlinked_folders_read_once(void)
+{
+	char root[] = "/tmp/exclusions-links.XXXXXX", path[600], target[600];
+	static const char *const dirs[] = { "test", "test/profiler", "outside" };
+	static const char *const links[][2] = {
+		{ "test/profiler/loop", "." },
+		{ "test/profiler/sub", "../profiler" },
+		{ "test/profiler/again", "../../test" },
+		{ "test/profiler/ext", "../../outside" },
+	};
+	struct testtree t = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
+	double t0;
+
+	if (mkdtemp(root) == NULL) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", root, dirs[i]);
+		CHECK(mkdir(path, 0755) == 0);
+	}
+	put(root, "test/profiler/test_a.py", "class TestA(TestCase):\n    def test_x(self):\n        pass\n");
+	put(root, "outside/test_o.py", "class TestO(TestCase):\n    def test_o(self):\n        pass\n");
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", root, links[i][0]);
+		snprintf(target, sizeof target, "%s", links[i][1]);
+		CHECK(symlink(target, path) == 0);
+	}
+	t0 = now_seconds();
+	CHECK(tree_scan_dir(&t, root, "test/profiler", &d, 0) == 2);
+	t0 = now_seconds() - t0;
+	CHECK(t0 < 1.0);
+	CHECK(t.files.n == 2 && t.n == 2);
+	if (t.files.n == 2) {
+		CHECK_STR(t.files.v[0], "test/profiler/test_a.py");
+		CHECK_STR(t.files.v[1], "test/profiler/ext/test_o.py");
+	}
+	CHECK(records(&d, LOG_DEBUG, "test tree", "already read") == 2);
+	tree_free(&t);
+	/* The whole test/ folder: profiler once, through its own path. */
+	CHECK(tree_scan_dir(&t, root, "test", &d, 0) == 2);
+	CHECK(t.files.n == 2 && strcmp(t.files.v[0], "test/profiler/test_a.py") == 0);
+	tree_free(&t);
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", root, links[i][0]);
+		unlink(path);
+	}
+	snprintf(path, sizeof path, "%s/test/profiler/test_a.py", root);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/outside/test_o.py", root);
+	unlink(path);
+	for (size_t i = sizeof dirs / sizeof dirs[0]; i-- > 0;) {
+		snprintf(path, sizeof path, "%s/%s", root, dirs[i]);
+		rmdir(path);
+	}
+	rmdir(root);
 	diags_free(&d);
 }
 
@@ -542,6 +940,12 @@ main(void)
 	RUN(garbage_source_does_not_crash);
 	RUN(scan_dir_reports_into_diags);
 	RUN(collateral_reported);
+	RUN(device_params_before_device);
+	RUN(fallback_corrections_are_clean);
+	RUN(many_classes_scan_fast);
+	RUN(collected_index_fast);
+	RUN(deadline_past_stops);
+	RUN(symlinked_folders_read_once);
 	tree_free(&tree);
 	return 0;
 }
