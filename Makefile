@@ -51,6 +51,10 @@ clean:
 #                                 for the regression run in test/t_robust.sh
 #   make check-asan               the whole suite built with ASan and UBSan
 #   make check-valgrind           the whole suite, binary and unit tests under valgrind
+#   make check-without-tools      the whole suite with curl, gh and pytest hidden
+#                                 (PATH of links to everything else; a pytest
+#                                 module that fails to import): 0 failed, the
+#                                 cases that need them skipped
 #   make install / uninstall      PREFIX (default /usr/local), DESTDIR
 FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 60
@@ -186,6 +190,22 @@ check-valgrind:
 	echo "check-valgrind: $$runs runs under valgrind ($$clean ran to the end), no errors, nothing definitely lost"; \
 	exit $$rc
 
+check-without-tools: exclusions $(UNIT_BINS)
+	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/exclusions-notools.XXXXXX") || exit 1; \
+	trap 'rm -rf "$$d"' EXIT; \
+	mkdir -p "$$d/bin" "$$d/py"; \
+	IFS=:; for dir in $$PATH; do \
+		[ -d "$$dir" ] || continue; \
+		for f in "$$dir"/*; do \
+			b=$${f##*/}; \
+			case $$b in curl|gh|pytest*|py.test*) continue ;; esac; \
+			[ -e "$$d/bin/$$b" ] || ln -s "$$f" "$$d/bin/$$b" 2>/dev/null; \
+		done; \
+	done; unset IFS; \
+	printf 'raise ImportError("pytest is hidden by make check-without-tools")\n' >"$$d/py/pytest.py"; \
+	echo "check-without-tools: curl, gh and pytest hidden"; \
+	PATH="$$d/bin" PYTHONPATH="$$d/py" bash test/run $(UNIT_BINS)
+
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
@@ -197,4 +217,4 @@ install: exclusions exclusions.1
 uninstall:
 	rm -f '$(DESTDIR)$(BINDIR)/exclusions' '$(DESTDIR)$(MANDIR)/man1/exclusions.1'
 
-.PHONY: fuzz fuzz-bins fuzz-drivers fuzz-clean out-build check-asan check-valgrind install uninstall
+.PHONY: fuzz fuzz-bins fuzz-drivers fuzz-clean out-build check-asan check-valgrind check-without-tools install uninstall

@@ -124,7 +124,9 @@ expect_eq "action: tests-dir list: count" "$direct_ids" "$(output "$WORK/dirs.ou
 # disabled-url: a loopback server.
 mkdir -p "$WORK/data"
 cp "$RUN/disabled.json" "$WORK/data/list.json"
-if start_server --root "$WORK/data"; then
+if ! command -v curl >/dev/null 2>&1; then
+	skip "action: disabled-url" "curl is not installed"
+elif start_server --root "$WORK/data"; then
 	run_action url INPUT_ROOT="$SAMPLE" INPUT_DISABLED_URL="http://127.0.0.1:$PORT/data/list.json" \
 		INPUT_EXTRA_ARGS="--no-trunk -q --retries 0 --timeout 20"
 	expect_eq "action: disabled-url: status 0" 0 "$RC"

@@ -195,7 +195,9 @@ judge_exec() {
 	fi
 }
 
-if [ -x "$EXCLUSIONS" ] && [ -n "${PORT:-}" ]; then
+if ! command -v curl >/dev/null 2>&1; then
+	skip "exec: hostile list and tree, fetched with curl" "curl is not installed"
+elif [ -x "$EXCLUSIONS" ] && [ -n "${PORT:-}" ]; then
 	rm -f "$CWD"/PWNED*
 	for form in args lines shell json keyword; do
 		traced "notree-$form" --disabled-url "$URL" --root "$NOTREE" --format "$form" \
