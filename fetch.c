@@ -4,26 +4,55 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* curl's exit code for --max-filesize refusing a download. */
+/* curl's exit codes for --max-filesize refusing a download and for
+ * --max-time running out. */
 #define CURL_FILESIZE_EXCEEDED 63
+#define CURL_TIMED_OUT 28
+
+static int
+http_url(const char *u, struct buf *why)
+{
+	if (!u || (!starts_with(u, "https://") && !starts_with(u, "http://"))) {
+		buf_printf(why, "not an http(s) URL: %s", u ? shown(u, strlen(u), 0) : "(none)");
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+own(struct fetch *f, char *s)
+{
+	f->owned[f->nowned++] = s;
+	return s;
+}
 
 int
 fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why)
 {
 	double left = req->deadline - now_seconds();
-	int a = 0;
+	size_t a = 0;
 
 	memset(f, 0, sizeof *f);
 	f->req = *req;
-	if (!starts_with(req->url, "https://") && !starts_with(req->url, "http://")) {
-		buf_printf(why, "not an http(s) URL: %s", shown(req->url, strlen(req->url), 0));
+	if (req->nurls > FETCH_MAX_BATCH) {
+		buf_printf(why, "a batch of %zu transfers (at most %d)", req->nurls, FETCH_MAX_BATCH);
 		return -1;
 	}
+	for (size_t i = 0; i < req->nurls; i++)
+		if (http_url(req->urls[i], why) < 0)
+			return -1;
+	if (!req->nurls && http_url(req->url, why) < 0)
+		return -1;
 	if (left <= 0.1) {
 		buf_printf(why, "no time left before the time limit");
 		return -1;
 	}
-	f->url = xstrdup(req->url);
+	f->argv = xmalloc((48 + 4 * req->nurls) * sizeof *f->argv);
+	f->owned = xmalloc((2 + 2 * req->nurls) * sizeof *f->owned);
+	f->url = xstrdup(req->nurls ? req->urls[0] : req->url);
+	/* Nothing of the caller's is kept: argv owns its copies. */
+	f->req.url = f->url;
+	f->req.urls = NULL;
 	/* curl gets slightly less time than we do, so that it usually reports
 	 * the timeout itself; the kill at our deadline is the backstop. */
 	snprintf(f->maxtime, sizeof f->maxtime, "%.3f", left > 0.5 ? left - 0.2 : left);
@@ -83,8 +112,26 @@ fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why)
 		f->argv[a++] = "--dump-header";
 		f->argv[a++] = "-";
 	}
-	f->argv[a++] = "--url";
-	f->argv[a++] = f->url;
+	if (!req->nurls) {
+		f->argv[a++] = "--url";
+		f->argv[a++] = f->url;
+	} else {
+		char n[32];
+
+		snprintf(n, sizeof n, "%zu", req->nurls);
+		f->argv[a++] = "--parallel";
+		f->argv[a++] = "--parallel-max";
+		f->argv[a++] = own(f, xstrdup(n));
+		f->argv[a++] = "--write-out";
+		f->argv[a++] = "%{urlnum} %{exitcode} %{http_code}\n";
+		for (size_t i = 0; i < req->nurls; i++) {
+			snprintf(n, sizeof n, "/dev/fd/%zu", 3 + i);
+			f->argv[a++] = "--url";
+			f->argv[a++] = own(f, xstrdup(req->urls[i]));
+			f->argv[a++] = "--output";
+			f->argv[a++] = own(f, xstrdup(n));
+		}
+	}
 	f->argv[a] = NULL;
 	f->c.argv = f->argv;
 	return 0;
@@ -113,12 +160,59 @@ fetch_result(struct fetch *f, struct buf *body, struct buf *why)
 	return -1;
 }
 
+int
+fetch_batch_result(const struct fetch *f, size_t i, struct buf *why)
+{
+	const char *p = f->c.out.p, *end = p ? p + f->c.out.len : NULL;
+
+	/* "I EXIT HTTP" lines, in the order the transfers ended. */
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char line[64];
+		size_t n = (size_t)((nl ? nl : end) - p);
+		unsigned long idx, ex, http;
+
+		if (n < sizeof line) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			if (sscanf(line, "%lu %lu %lu", &idx, &ex, &http) == 3 && idx == i) {
+				if (ex == 0 && http >= 200 && http < 300)
+					return 0;
+				if (ex == CURL_TIMED_OUT)
+					buf_printf(why, "no complete response within the time limit, its partial output dropped");
+				else if (ex == CURL_FILESIZE_EXCEEDED)
+					buf_printf(why, "response larger than the limit of %zu bytes", f->req.max_bytes);
+				else if (http >= 400)
+					buf_printf(why, "HTTP %lu", http);
+				else
+					buf_printf(why, "curl exit status %lu (HTTP %lu)", ex, http);
+				return -1;
+			}
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	if (f->c.timed_out || f->c.never_started)
+		buf_printf(why, "no complete response within the time limit, its partial output dropped");
+	else
+		child_describe(&f->c, why);
+	return -1;
+}
+
 void
 fetch_free(struct fetch *f)
 {
 	child_free(&f->c);
 	free(f->url);
+	for (size_t i = 0; i < f->nowned; i++)
+		free(f->owned[i]);
+	free(f->owned);
+	free(f->argv);
 	f->url = NULL;
+	f->owned = NULL;
+	f->argv = NULL;
+	f->nowned = 0;
 }
 
 int

@@ -24,12 +24,26 @@ struct fetch_req {
 	const char *accept;     /* an Accept header, or NULL */
 	const char *config;     /* curl config text for stdin (a header with a
 	                         * token), or NULL; must outlive the child */
+	/* A batch: when nurls > 0, url is not used and these are fetched at
+	 * once by the one curl (--parallel; over HTTP/2, on one connection):
+	 * transfer i writes its body to the child's descriptor 3 + i (give
+	 * the child that many streams, spawn.h), and one line
+	 * "I EXIT HTTP\n" per transfer goes to stdout as it ends (I its
+	 * index, EXIT curl's exit code for it, HTTP its status).  Needs curl
+	 * 7.75 or later. */
+	const char *const *urls;
+	size_t nurls;
 };
+
+/* The most transfers one batch may hold. */
+#define FETCH_MAX_BATCH CHILD_MAX_STREAMS
 
 struct fetch {
 	struct child c;         /* ready to start, or to queue (spawn.h) */
 	struct fetch_req req;
-	char *argv[40];
+	char **argv;
+	char **owned;           /* strings argv points into: URLs, file names */
+	size_t nowned;
 	char *url;
 	char maxtime[32], conn[32], maxsize[32], retries[16], retrytime[32];
 };
@@ -37,6 +51,12 @@ struct fetch {
 /* Fill f (its child's argv, limits and stdin) for req; f is cleared first.
  * Returns 0, or -1 with why set (not an http(s) URL, no time left). */
 int fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why);
+
+/* For a batch, after f's child has ended: the outcome of transfer i, from
+ * its line on stdout.  Returns 0 when it completed with a 2xx status,
+ * else -1 with why set (its HTTP status, curl's exit code, or no line:
+ * still running when curl was stopped). */
+int fetch_batch_result(const struct fetch *f, size_t i, struct buf *why);
 
 /* After f's child has ended: returns 0 and hands its stdout over to body
  * (no copy), or -1 with one line in why (too large, killed at the time

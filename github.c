@@ -322,6 +322,43 @@ github_call(const struct github *g, struct gh_call *k, const char *path_or_url,
 	return fetch_prepare(&k->f, &req, why);
 }
 
+int
+github_batch(const struct github *g, struct gh_call *k, const char *const *paths, size_t n,
+    struct buf *why)
+{
+	struct fetch_req req = { 0 };
+	char **urls;
+	int rc;
+
+	memset(k, 0, sizeof *k);
+	if (!g->curl_follows_safely || n == 0 || n > FETCH_MAX_BATCH) {
+		buf_printf(why, "no batch of %zu with this curl", n);
+		return -1;
+	}
+	urls = xmalloc(n * sizeof *urls);
+	for (size_t i = 0; i < n; i++) {
+		struct buf u = { 0 };
+
+		buf_printf(&u, "%s/%s", g->api, paths[i]);
+		urls[i] = xstrdup(buf_str(&u));
+		buf_free(&u);
+	}
+	k->url = xstrdup(urls[0]);
+	k->with_token = g->auth[0] != 0;
+	req.urls = (const char *const *)urls;
+	req.nurls = n;
+	req.deadline = g->deadline;
+	req.fail_on_http_error = 1;
+	req.follow = 1;
+	req.accept = k->with_token ? ACCEPT : NULL;
+	req.config = k->with_token ? g->auth : NULL;
+	rc = fetch_prepare(&k->f, &req, why);
+	for (size_t i = 0; i < n; i++)
+		free(urls[i]);
+	free(urls);
+	return rc;
+}
+
 void
 github_call_free(struct gh_call *k)
 {

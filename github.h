@@ -69,6 +69,13 @@ struct gh_call {
 int github_call(const struct github *g, struct gh_call *k, const char *path_or_url,
     int headers, size_t max_bytes, struct buf *why);
 
+/* Prepare one curl for several GETs at once (fetch.h's batch): paths
+ * under the API, transfer i writing to the child's descriptor 3 + i.
+ * Only when curl_follows_safely (the token rides every transfer, and
+ * curl drops it on a redirect elsewhere).  Returns 0, or -1 with why. */
+int github_batch(const struct github *g, struct gh_call *k, const char *const *paths, size_t n,
+    struct buf *why);
+
 void github_call_free(struct gh_call *k);
 
 /* A response as curl printed it with headers: the last block's status,

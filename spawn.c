@@ -242,14 +242,30 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Every pipe of c, closed. */
+static void
+close_pipes(struct child *c)
+{
+	close_fd(&c->fd_in);
+	close_fd(&c->fd_out);
+	close_fd(&c->fd_err);
+	for (size_t i = 0; i < c->nstreams; i++)
+		close_fd(&c->streams[i].fd);
+}
+
+/* One read from stream s of c.  Returns the bytes read, 0 at its end (it
+ * is then closed) or when c was stopped, -1 when there is nothing now. */
+static ssize_t drain_stream(struct child *c, struct child_stream *s);
+
 /* In the child after fork, with every signal blocked: only
  * async-signal-safe calls until exec. */
 static void
 exec_child(struct child *c, int in_r, int out_w, int err_w, int report_w,
-    const sigset_t *mask)
+    const int *stream_w, const sigset_t *mask)
 {
 	struct sigaction dfl;
-	int e;
+	int tmp[CHILD_MAX_STREAMS];
+	int e, top = 3 + (int)c->nstreams;
 
 	/* A group of its own: a kill reaches whatever it starts too. */
 	setpgid(0, 0);
@@ -262,8 +278,23 @@ exec_child(struct child *c, int in_r, int out_w, int err_w, int report_w,
 	/* The parent ignores SIGPIPE; a child must not inherit that. */
 	sigaction(SIGPIPE, &dfl, NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* The streams go to 3, 4, ...: first every descriptor that matters
+	 * moves above them, so that placing one never closes another. */
+	if (c->nstreams) {
+		int r = fcntl(report_w, F_DUPFD_CLOEXEC, top);
+
+		if (r < 0)
+			_exit(127);
+		report_w = r;
+		for (size_t i = 0; i < c->nstreams; i++)
+			if ((tmp[i] = fcntl(stream_w[i], F_DUPFD_CLOEXEC, top)) < 0)
+				goto fail;
+	}
 	if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
 		goto fail;
+	for (size_t i = 0; i < c->nstreams; i++)
+		if (dup2(tmp[i], 3 + (int)i) < 0)
+			goto fail;
 	if (c->env)
 		environ = (char **)c->env;
 	execvp(c->argv[0], c->argv);
@@ -279,12 +310,16 @@ child_start(struct child *c)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int report[2] = { -1, -1 };
+	int sr[CHILD_MAX_STREAMS], sw[CHILD_MAX_STREAMS];
+	size_t ns = 0;
 	sigset_t all, old;
 	ssize_t r;
 	int e = 0;
 
 	c->pid = -1;
 	c->fd_in = c->fd_out = c->fd_err = -1;
+	for (size_t i = 0; i < c->nstreams && c->nstreams <= CHILD_MAX_STREAMS; i++)
+		c->streams[i].fd = -1;
 	c->exit_code = -1;
 	c->signal = 0;
 	c->reaped = 0;
@@ -295,10 +330,24 @@ child_start(struct child *c)
 	c->seconds = 0;
 	c->started = now_seconds();
 	set_up_passing();
+	if (c->nstreams > CHILD_MAX_STREAMS) {
+		c->exec_errno = EINVAL;
+		goto fail;
+	}
 	if (make_pipe(in) < 0 || make_pipe(out) < 0 || make_pipe(err) < 0 ||
 	    make_pipe(report) < 0) {
 		c->exec_errno = errno;
 		goto fail;
+	}
+	for (; ns < c->nstreams; ns++) {
+		int p[2];
+
+		if (make_pipe(p) < 0) {
+			c->exec_errno = errno;
+			goto fail;
+		}
+		sr[ns] = p[0];
+		sw[ns] = p[1];
 	}
 	/* No signal handler runs in the child before exec, and the parent
 	 * knows the child's group before a signal can be passed on. */
@@ -311,7 +360,7 @@ child_start(struct child *c)
 		goto fail;
 	}
 	if (c->pid == 0)
-		exec_child(c, in[0], out[1], err[1], report[1], &old);
+		exec_child(c, in[0], out[1], err[1], report[1], sw, &old);
 	/* The child does this too; whichever comes second fails harmlessly
 	 * (EACCES once it has exec'd, ESRCH once it is gone). */
 	(void)setpgid(c->pid, c->pid);
@@ -321,6 +370,8 @@ child_start(struct child *c)
 	close(out[1]);
 	close(err[1]);
 	close(report[1]);
+	for (size_t i = 0; i < ns; i++)
+		close(sw[i]);
 	/* The report pipe closes on a successful exec, or carries errno. */
 	do
 		r = read(report[0], &e, sizeof e);
@@ -336,7 +387,13 @@ child_start(struct child *c)
 		close(in[1]);
 		close(out[0]);
 		close(err[0]);
+		for (size_t i = 0; i < ns; i++)
+			close(sr[i]);
 		return -1;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		c->streams[i].fd = sr[i];
+		set_nonblock(sr[i]);
 	}
 	/* Never blocked on: what is left once the child has exited is read
 	 * until the pipe is empty, whoever else holds it open. */
@@ -359,6 +416,12 @@ fail:
 		if (err[i] >= 0) close(err[i]);
 		if (report[i] >= 0) close(report[i]);
 	}
+	for (size_t i = 0; i < ns; i++) {
+		close(sr[i]);
+		close(sw[i]);
+	}
+	for (size_t i = 0; i < c->nstreams && c->nstreams <= CHILD_MAX_STREAMS; i++)
+		c->streams[i].fd = -1;
 	c->reaped = 1;
 	return -1;
 }
@@ -415,9 +478,7 @@ kill_all(struct child **cs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct child *c = cs[i];
 
-		close_fd(&c->fd_in);
-		close_fd(&c->fd_out);
-		close_fd(&c->fd_err);
+		close_pipes(c);
 		if (c->reaped || c->pid <= 0)
 			continue;
 		signal_child(c, SIGTERM);
@@ -516,6 +577,30 @@ drain(struct child *c, int *fd, int is_out)
 	return r;
 }
 
+static ssize_t
+drain_stream(struct child *c, struct child_stream *s)
+{
+	char chunk[65536];
+	ssize_t r = read(s->fd, chunk, sizeof chunk);
+
+	if (r < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return -1;
+		close_fd(&s->fd);
+		return 0;
+	}
+	if (r == 0) {
+		close_fd(&s->fd);
+		return 0;
+	}
+	if (s->on_out && s->on_out(s->arg, chunk, (size_t)r) != 0) {
+		c->stopped = 1;
+		kill_and_reap(c);
+		return 0;
+	}
+	return r;
+}
+
 /*
  * c (unreaped) has exited: it is finished, whoever still holds its pipes.
  * Whatever its group left behind is killed (its leader unreaped until
@@ -534,9 +619,10 @@ finish_exited(struct child *c, int zombie)
 		;
 	while (c->fd_err >= 0 && !c->reaped && drain(c, &c->fd_err, 0) > 0)
 		;
-	close_fd(&c->fd_in);
-	close_fd(&c->fd_out);
-	close_fd(&c->fd_err);
+	for (size_t i = 0; i < c->nstreams; i++)
+		while (c->streams[i].fd >= 0 && !c->reaped && drain_stream(c, &c->streams[i]) > 0)
+			;
+	close_pipes(c);
 	if (c->reaped)
 		return;         /* stopped by its output callback, and reaped */
 	if (!zombie) {
@@ -585,12 +671,15 @@ feed(struct child *c)
 static size_t
 serve(struct child **cs, size_t n, double deadline, int any)
 {
-	struct pollfd *pf = xmalloc((3 * n + 1) * sizeof *pf);
-	size_t reaped_before = 0, ended = 0;
+	struct pollfd *pf;
+	size_t reaped_before = 0, ended = 0, nfd = 1;
 	int look = 1;           /* look for children that have exited */
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		reaped_before += cs[i]->reaped != 0;
+		nfd += 3 + cs[i]->nstreams;
+	}
+	pf = xmalloc(nfd * sizeof *pf);
 	for (;;) {
 		size_t np = 0, live = 0;
 		int chld_at = -1;
@@ -622,6 +711,9 @@ serve(struct child **cs, size_t n, double deadline, int any)
 				pf[np++] = (struct pollfd){ .fd = c->fd_err, .events = POLLIN };
 			if (c->fd_in >= 0)
 				pf[np++] = (struct pollfd){ .fd = c->fd_in, .events = POLLOUT };
+			for (size_t k = 0; k < c->nstreams; k++)
+				if (c->streams[k].fd >= 0)
+					pf[np++] = (struct pollfd){ .fd = c->streams[k].fd, .events = POLLIN };
 		}
 		ended = n - reaped_before - live;
 		if (live == 0 || (any && ended > 0))
@@ -672,6 +764,10 @@ serve(struct child **cs, size_t n, double deadline, int any)
 						close_fd(&c->fd_in);
 					else
 						feed(c);
+				} else {
+					for (size_t j = 0; j < c->nstreams && !c->reaped; j++)
+						if (pf[k].fd == c->streams[j].fd)
+							drain_stream(c, &c->streams[j]);
 				}
 			}
 		}
@@ -838,6 +934,8 @@ childq_run(struct childq *q, size_t limit, double deadline)
 		c->never_started = 1;
 		c->pid = -1;
 		c->fd_in = c->fd_out = c->fd_err = -1;
+		for (size_t i = 0; i < c->nstreams && c->nstreams <= CHILD_MAX_STREAMS; i++)
+			c->streams[i].fd = -1;
 		c->reaped = 1;
 		c->exit_code = -1;
 		c->signal = 0;

@@ -35,6 +35,17 @@
  * together (at a deadline) share one grace period. */
 #define TERM_GRACE 0.3
 
+/* An output of a child besides its stdout: the child writes it to its
+ * descriptor 3 + i (i: its index in child.streams), e.g. as the file
+ * /dev/fd/3; each chunk goes to on_out as it comes. */
+struct child_stream {
+	int (*on_out)(void *arg, const char *p, size_t n);
+	void *arg;
+	int fd;                 /* internal: the read end, -1 once closed */
+};
+
+#define CHILD_MAX_STREAMS 64
+
 struct child {
 	/* What to run. */
 	char *const *argv;      /* argv[0] is looked up on PATH */
@@ -51,6 +62,9 @@ struct child {
 	 * It may queue more children on the same queue. */
 	void (*on_done)(void *arg, struct child *c);
 	void *on_done_arg;
+	/* More outputs (at most CHILD_MAX_STREAMS), read like stdout. */
+	struct child_stream *streams;
+	size_t nstreams;
 
 	/* What happened. */
 	struct buf out;         /* stdout (unless on_out) */

@@ -60,6 +60,17 @@ struct task {
 	struct task *all_next;
 };
 
+/* Several logs fetched by one curl (github_batch): each log's bytes come
+ * on its own stream, and its own line on stdout says whether it completed. */
+struct batch {
+	struct trunk *tr;
+	struct gh_call call;
+	struct task **logs;
+	struct child_stream *streams;
+	size_t n;
+	struct batch *next;
+};
+
 struct page {
 	int state;                 /* 0 asked, 1 arrived, -1 failed */
 	struct strlist jobs;       /* failed, matching job ids, in order */
@@ -78,6 +89,7 @@ struct trunk {
 	struct run *r;
 	struct github gh;
 	struct task *all;
+	struct batch *batches;
 	struct run_state *runs;
 	size_t nruns;
 	struct hit *hits;
@@ -498,26 +510,124 @@ run_full(const struct trunk *tr, const struct run_state *rs)
 	return tr->r->cfg->max_jobs && rs->selected >= tr->r->cfg->max_jobs;
 }
 
+static void log_arrived(struct trunk *tr, struct task *t, const char *body, size_t len,
+    struct buf *d);
+static void call_failed(struct trunk *tr, struct task *t, const char *what, const char *why);
+
+static int
+on_batch_bytes(void *arg, const char *p, size_t n)
+{
+	feed_log(arg, p, n);
+	return 0;
+}
+
+/* One curl has fetched several logs: each completed one counts, the
+ * others fail on their own. */
+static void
+batch_done(void *arg, struct child *c)
+{
+	struct batch *b = arg;
+	struct trunk *tr = b->tr;
+	struct buf d = { 0 }, why = { 0 };
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct task *t = b->logs[i];
+
+		describe_task(tr, t, &d);
+		why.len = 0;
+		if (c->never_started)
+			tr->not_started[TK_LOG]++;
+		else if (fetch_batch_result(&b->call.f, i, &why) == 0)
+			log_arrived(tr, t, NULL, 0, &d);
+		else
+			call_failed(tr, t, buf_str(&d), buf_str(&why));
+	}
+	buf_free(&c->out);
+	buf_free(&c->err);
+	buf_free(&d);
+	buf_free(&why);
+}
+
+/* Queue the logs of n failed jobs: with a curl that may follow redirects
+ * with the token, several to a curl (as many as -j allows), else one
+ * call each. */
+static void
+queue_logs(struct trunk *tr, struct task **logs, char **paths, size_t n)
+{
+	size_t per = (size_t)tr->r->cfg->parallel;
+
+	if (per > FETCH_MAX_BATCH)
+		per = FETCH_MAX_BATCH;
+	for (size_t i = 0; i < n;) {
+		size_t k = n - i < per ? n - i : per;
+		struct batch *b;
+		struct buf why = { 0 };
+
+		if (k < 2 || !tr->gh.curl_follows_safely) {
+			queue_call(tr, logs[i], paths[i]);
+			i++;
+			continue;
+		}
+		b = xmalloc(sizeof *b);
+		memset(b, 0, sizeof *b);
+		b->tr = tr;
+		b->n = k;
+		b->logs = xmalloc(k * sizeof *b->logs);
+		b->streams = xmalloc(k * sizeof *b->streams);
+		b->next = tr->batches;
+		tr->batches = b;
+		for (size_t j = 0; j < k; j++) {
+			b->logs[j] = logs[i + j];
+			b->streams[j] = (struct child_stream){ .on_out = on_batch_bytes, .arg = logs[i + j], .fd = -1 };
+		}
+		if (github_batch(&tr->gh, &b->call, (const char *const *)(paths + i), k, &why) < 0) {
+			/* one call each, then */
+			for (size_t j = 0; j < k; j++)
+				queue_call(tr, logs[i + j], paths[i + j]);
+			b->n = 0;
+		} else {
+			b->call.f.c.streams = b->streams;
+			b->call.f.c.nstreams = k;
+			b->call.f.c.out_limit = 1u << 20;
+			b->call.f.c.on_done = batch_done;
+			b->call.f.c.on_done_arg = b;
+			tr->calls += (unsigned)k;
+			diag_add(&tr->r->diags, LOG_DEBUG, SRC, "curl: %zu logs at once, from %s", k, b->call.url);
+			childq_add(&tr->r->pool, &b->call.f.c);
+		}
+		buf_free(&why);
+		i += k;
+	}
+}
+
 /* Take the jobs of the pages that have arrived, in page order, so that
  * "the first --max-jobs failed jobs" means the same however the pages
  * raced; queue their logs. */
 static void
 commit_pages(struct trunk *tr, struct run_state *rs)
 {
+	struct task **logs = NULL;
+	struct strlist paths = { 0 };
+	size_t n = 0;
+
 	while (rs->committed < rs->npages && rs->pages[rs->committed].state != 0) {
 		struct page *pg = &rs->pages[rs->committed++];
 
 		for (size_t i = 0; i < pg->jobs.n && !run_full(tr, rs); i++) {
-			struct task *lt = new_task(tr, TK_LOG, rs->id, pg->jobs.v[i]);
 			struct buf path = { 0 };
 
 			rs->selected++;
+			logs = xrealloc(logs, (n + 1) * sizeof *logs);
+			logs[n++] = new_task(tr, TK_LOG, rs->id, pg->jobs.v[i]);
 			buf_printf(&path, "repos/%s/actions/jobs/%s/logs", tr->r->cfg->repo, pg->jobs.v[i]);
-			queue_call(tr, lt, buf_str(&path));
+			strlist_add(&paths, buf_str(&path));
 			buf_free(&path);
 		}
 		strlist_free(&pg->jobs);
 	}
+	queue_logs(tr, logs, paths.v, n);
+	strlist_free(&paths);
+	free(logs);
 }
 
 /* Would the pages that have arrived, taken in order, give the run all
@@ -911,6 +1021,13 @@ trunk_finish(struct run *r, void *state)
 		    tr->nruns, tr->jobs, tr->logs, tr->nhits, tr->nhits - outside, added, tr->calls,
 		    tr->failed_calls, now_seconds() - tr->t0);
 	rc = tr->failed ? -1 : (long)added;
+	for (struct batch *b = tr->batches, *next; b; b = next) {
+		next = b->next;
+		github_call_free(&b->call);
+		free(b->logs);
+		free(b->streams);
+		free(b);
+	}
 	for (struct task *t = tr->all, *next; t; t = next) {
 		next = t->all_next;
 		for (size_t h = 0; h < t->nhits; h++)

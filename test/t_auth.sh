@@ -57,7 +57,11 @@ OPENSSL_BIN=$(command -v openssl)
 # TEST_WITHOUT_GH=1: behave as if gh were not installed (checks the skips).
 [ -z "${TEST_WITHOUT_GH:-}" ] || GH_BIN=
 
-MODES=(gh curl)
+# oldcurl: the GITHUB_TOKEN path with a curl that says it is 7.68, which
+# does not drop the token on a redirect to another port or scheme: the
+# tool must then follow such redirects itself (github_next_hop), one call
+# a log, and never hand curl --location with the token.
+MODES=(gh curl oldcurl)
 # The cases of one setup, in the order they are reported.
 case_names() {
 	local m=$1
@@ -72,6 +76,7 @@ case_names() {
 		"auth $m: (e) Link rel=next on B: stdout is page 1's failure" \
 		"auth $m: (d) every request to A carried Authorization with the token"
 	[ "$m" = gh ] && printf '%s\n' "auth gh: (f) every call to A made by curl (User-Agent), none by gh api"
+	[ "$m" = oldcurl ] && printf '%s\n' "auth oldcurl: (g) no curl call with the token follows redirects itself, no batch"
 	return 0
 }
 CONTROL_NAMES=("auth: control: (a) check catches a token taken to B and C"
@@ -312,6 +317,19 @@ NOGH_BIN=$WORK/bin-nogh
 CWD=$WORK/cwd
 mkdir -p "$NOGH_BIN" "$CWD" "$WORK/home" "$GH_CONFIG_DIR"
 ln -s "$CURL_BIN" "$NOGH_BIN/curl"
+# A curl that calls itself 7.68 and records each command line.
+OLDCURL_BIN=$WORK/bin-oldcurl
+mkdir -p "$OLDCURL_BIN"
+cat >"$OLDCURL_BIN/curl" <<EOF
+#!/bin/sh
+if [ "\$1" = --version ]; then
+	echo "curl 7.68.0 (x86_64-pc-linux-gnu) libcurl/7.68.0 OpenSSL/1.1.1f"
+	exit 0
+fi
+printf '%s\n' "\$*" >>"$WORK/oldcurl.argv"
+exec "$CURL_BIN" "\$@"
+EOF
+chmod +x "$OLDCURL_BIN/curl"
 
 # auth_run TAG MODE SCENARIO: the binary on the scenario, in setup MODE,
 # through run_piped (lib.sh: TAG.out, TAG.err, RC, MS).
@@ -330,6 +348,10 @@ auth_child() (
 		;;
 	curl)
 		export PATH=$NOGH_BIN GITHUB_TOKEN=$TOKEN CURL_CA_BUNDLE=$CERT
+		pre=(--api-url "$API")
+		;;
+	oldcurl)
+		export PATH=$OLDCURL_BIN GITHUB_TOKEN=$TOKEN CURL_CA_BUNDLE=$CERT
 		pre=(--api-url "$API")
 		;;
 	esac
@@ -381,5 +403,15 @@ for mode in "${MODES[@]}"; do
 	WHY=(); check_token "${tags[@]}"; verdict "${NAMES[8]}" "$mode-logs"
 	if [ "$mode" = gh ]; then
 		WHY=(); check_agent "${tags[@]}"; verdict "${NAMES[9]}" "$mode-logs"
+	fi
+	if [ "$mode" = oldcurl ]; then
+		WHY=()
+		n=$(grep -c -- '--config -' "$WORK/oldcurl.argv" 2>/dev/null)
+		[ "${n:-0}" -gt 0 ] || WHY+=("no call with the token was recorded")
+		n=$(grep -- '--config -' "$WORK/oldcurl.argv" 2>/dev/null | grep -c -- '--location')
+		[ "${n:-0}" = 0 ] || WHY+=("$n calls with the token follow redirects themselves")
+		n=$(grep -c -- '--parallel' "$WORK/oldcurl.argv" 2>/dev/null)
+		[ "${n:-0}" = 0 ] || WHY+=("$n batched calls")
+		verdict "${NAMES[9]}" "$mode-logs"
 	fi
 done

@@ -956,6 +956,77 @@ program_on_path_looks(void)
 	free(saved);
 }
 
+struct collected {
+	struct buf b;
+	int calls;
+};
+
+static int
+collect_stream(void *arg, const char *p, size_t n)
+{
+	struct collected *k = arg;
+
+	buf_add(&k->b, p, n);
+	k->calls++;
+	return 0;
+}
+
+static void
+streams_reach_their_callbacks(void)
+{
+	/* Stream i is the child's descriptor 3 + i; nothing else is open
+	 * above the streams (fd 6 here), and stdout is still stdout. */
+	char *argv[] = { "sh", "-c",
+		"printf one >&3; printf two2 >&4; printf three33 >/dev/fd/5; "
+		"if (: >&6) 2>/dev/null; then echo leak; fi; echo out", NULL };
+	struct collected k[3] = { { { 0 }, 0 }, { { 0 }, 0 }, { { 0 }, 0 } };
+	struct child_stream s[3];
+	struct child c = { .argv = argv, .streams = s, .nstreams = 3 };
+
+	for (int i = 0; i < 3; i++)
+		s[i] = (struct child_stream){ .on_out = collect_stream, .arg = &k[i] };
+	CHECK(child_run(&c, now_seconds() + 10) == 0);
+	CHECK_STR(buf_str(&k[0].b), "one");
+	CHECK_STR(buf_str(&k[1].b), "two2");
+	CHECK_STR(buf_str(&k[2].b), "three33");
+	CHECK_STR(buf_str(&c.out), "out\n");
+	CHECK(s[0].fd == -1 && s[1].fd == -1 && s[2].fd == -1);
+	CHECK(no_children_left());
+	for (int i = 0; i < 3; i++)
+		buf_free(&k[i].b);
+	child_free(&c);
+}
+
+static void
+streams_in_a_pool_and_at_the_deadline(void)
+{
+	/* One child writes its stream and ends; one writes, then hangs: at
+	 * the deadline what it wrote has arrived and its stream is closed. */
+	char *a1[] = { "sh", "-c", "printf done >&3", NULL };
+	char *a2[] = { "sh", "-c", "printf part >&3; exec sleep 30", NULL };
+	struct collected k1 = { { 0 }, 0 }, k2 = { { 0 }, 0 };
+	struct child_stream s1 = { .on_out = collect_stream, .arg = &k1 };
+	struct child_stream s2 = { .on_out = collect_stream, .arg = &k2 };
+	struct child c1 = { .argv = a1, .streams = &s1, .nstreams = 1 };
+	struct child c2 = { .argv = a2, .streams = &s2, .nstreams = 1 };
+	struct childq q = { 0 };
+	double t0 = now_seconds();
+
+	childq_add(&q, &c1);
+	childq_add(&q, &c2);
+	childq_run(&q, 4, t0 + 0.5);
+	CHECK(now_seconds() - t0 < 0.5 + TERM_GRACE + 0.5);
+	CHECK_STR(buf_str(&k1.b), "done");
+	CHECK_STR(buf_str(&k2.b), "part");
+	CHECK(c1.exit_code == 0 && !c1.timed_out);
+	CHECK(c2.timed_out && s2.fd == -1);
+	CHECK(no_children_left());
+	buf_free(&k1.b);
+	buf_free(&k2.b);
+	child_free(&c1);
+	child_free(&c2);
+}
+
 int
 main(void)
 {
@@ -963,6 +1034,8 @@ main(void)
 	/* signal_reaches_children needs TERM at its default action (spawn
 	 * passes on only signals that are) even when started with it ignored. */
 	signal(SIGTERM, SIG_DFL);
+	RUN(streams_reach_their_callbacks);
+	RUN(streams_in_a_pool_and_at_the_deadline);
 	RUN(captures_stdout_and_stderr);
 	RUN(argv_is_not_a_shell_line);
 	RUN(missing_program);
