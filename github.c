@@ -126,6 +126,24 @@ set_token(struct github *g, const char *t, size_t n, const char *from)
 	return 0;
 }
 
+/* The first of vars that is set: 0 with the token taken, -1 when it holds
+ * what a token cannot (why says so), 1 when none is set. */
+static int
+token_from_env(struct github *g, const char *const *vars, struct buf *why)
+{
+	for (; *vars; vars++) {
+		const char *t = getenv(*vars);
+
+		if (!t || !*t)
+			continue;
+		if (set_token(g, t, strlen(t), *vars) == 0)
+			return 0;
+		buf_printf(why, "%s holds characters a token cannot have", *vars);
+		return -1;
+	}
+	return 1;
+}
+
 int
 github_init(struct github *g, const char *api_url, double deadline, struct buf *why)
 {
@@ -168,20 +186,12 @@ github_init(struct github *g, const char *api_url, double deadline, struct buf *
 	/* The variables gh itself would answer with, in gh's order: the
 	 * same token as `gh auth token`, without a process. */
 	{
-		static const char *const dotcom[] = { "GH_TOKEN", "GITHUB_TOKEN" };
-		static const char *const enterprise[] = { "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN" };
-		const char *const *vars = host ? enterprise : dotcom;
+		static const char *const dotcom[] = { "GH_TOKEN", "GITHUB_TOKEN", NULL };
+		static const char *const enterprise[] = { "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", NULL };
+		int rc = token_from_env(g, host ? enterprise : dotcom, why);
 
-		for (int i = 0; i < 2; i++) {
-			const char *t = getenv(vars[i]);
-
-			if (!t || !*t)
-				continue;
-			if (set_token(g, t, strlen(t), vars[i]) == 0)
-				return 0;
-			buf_printf(why, "%s holds characters a token cannot have", vars[i]);
-			return -1;
-		}
+		if (rc != 1)
+			return rc;
 	}
 	if (program_on_path("gh")) {
 		int a = 0;
@@ -207,9 +217,9 @@ github_init(struct github *g, const char *api_url, double deadline, struct buf *
 int
 github_token_done(struct github *g, struct buf *why)
 {
-	static const char *const env[] = { "GITHUB_TOKEN", "GH_TOKEN" };
+	static const char *const env[] = { "GITHUB_TOKEN", "GH_TOKEN", NULL };
 	struct child *c = &g->token_child;
-	int asked_gh = g->token_pending;
+	int asked_gh = g->token_pending, rc;
 
 	g->token_pending = 0;
 	if (asked_gh && c->exit_code == 0 && !c->timed_out && !c->stopped && !c->exec_errno) {
@@ -220,16 +230,8 @@ github_token_done(struct github *g, struct buf *why)
 		if (set_token(g, c->out.p, n, "gh") == 0)
 			return 0;
 	}
-	for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
-		const char *t = getenv(env[i]);
-
-		if (!t || !*t)
-			continue;
-		if (set_token(g, t, strlen(t), env[i]) == 0)
-			return 0;
-		buf_printf(why, "%s holds characters a token cannot have", env[i]);
-		return -1;
-	}
+	if ((rc = token_from_env(g, env, why)) != 1)
+		return rc;
 	if (!asked_gh)
 		buf_printf(why, "gh is not installed and GITHUB_TOKEN is not set");
 	else if (c->timed_out || c->never_started)

@@ -242,6 +242,25 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
+/* What happened to c, back to "nothing yet": no pipes, no status. */
+static void
+reset_outcome(struct child *c)
+{
+	c->pid = -1;
+	c->fd_in = c->fd_out = c->fd_err = -1;
+	for (size_t i = 0; i < c->nstreams && c->nstreams <= CHILD_MAX_STREAMS; i++)
+		c->streams[i].fd = -1;
+	c->exit_code = -1;
+	c->signal = 0;
+	c->reaped = 0;
+	c->exec_errno = 0;
+	c->timed_out = 0;
+	c->stopped = 0;
+	c->never_started = 0;
+	c->seconds = 0;
+	c->started = now_seconds();
+}
+
 /* Every pipe of c, closed. */
 static void
 close_pipes(struct child *c)
@@ -316,19 +335,7 @@ child_start(struct child *c)
 	ssize_t r;
 	int e = 0;
 
-	c->pid = -1;
-	c->fd_in = c->fd_out = c->fd_err = -1;
-	for (size_t i = 0; i < c->nstreams && c->nstreams <= CHILD_MAX_STREAMS; i++)
-		c->streams[i].fd = -1;
-	c->exit_code = -1;
-	c->signal = 0;
-	c->reaped = 0;
-	c->exec_errno = 0;
-	c->timed_out = 0;
-	c->stopped = 0;
-	c->never_started = 0;
-	c->seconds = 0;
-	c->started = now_seconds();
+	reset_outcome(c);
 	set_up_passing();
 	if (c->nstreams > CHILD_MAX_STREAMS) {
 		c->exec_errno = EINVAL;
@@ -931,19 +938,9 @@ childq_run(struct childq *q, size_t limit, double deadline)
 	/* pool_run stops early only when the queue is empty: what is left
 	 * met the deadline first (and so does what their on_done adds). */
 	while ((c = childq_next(q)) != NULL) {
+		reset_outcome(c);
 		c->never_started = 1;
-		c->pid = -1;
-		c->fd_in = c->fd_out = c->fd_err = -1;
-		for (size_t i = 0; i < c->nstreams && c->nstreams <= CHILD_MAX_STREAMS; i++)
-			c->streams[i].fd = -1;
 		c->reaped = 1;
-		c->exit_code = -1;
-		c->signal = 0;
-		c->exec_errno = 0;
-		c->timed_out = 0;
-		c->stopped = 0;
-		c->seconds = 0;
-		c->started = now_seconds();
 		childq_finished(q, c);
 	}
 }
