@@ -536,6 +536,21 @@ dir_seen(struct testtree *t, const struct stat *st)
 
 static void scan_dir(struct scan *sc, const char *rel, int depth);
 
+/* The path of entry name of folder rel, relative to the root (what node
+ * ids start with: no "./" for the root itself), and as a path to open. */
+static void
+entry_paths(const struct scan *sc, const char *rel, const char *name, struct buf *path,
+    struct buf *full)
+{
+	path->len = 0;
+	if (strcmp(rel, ".") == 0)
+		buf_adds(path, name);
+	else
+		buf_printf(path, "%s/%s", rel, name);
+	full->len = 0;
+	buf_printf(full, "%s/%s", sc->root, buf_str(path));
+}
+
 /* A folder found in a listing: read it unless it has been (through a
  * symbolic link, or a loop of them) or is too deep. */
 static void
@@ -579,14 +594,7 @@ scan_dir(struct scan *sc, const char *rel, int depth)
 	for (size_t i = 0; i < names.n && !past_deadline(sc); i++) {
 		struct stat st, lst;
 
-		path.len = 0;
-		/* the root itself ("."): node ids carry no "./" */
-		if (strcmp(rel, ".") == 0)
-			buf_adds(&path, names.v[i]);
-		else
-			buf_printf(&path, "%s/%s", rel, names.v[i]);
-		full.len = 0;
-		buf_printf(&full, "%s/%s", sc->root, buf_str(&path));
+		entry_paths(sc, rel, names.v[i], &path, &full);
 		if (stat(buf_str(&full), &st) < 0)
 			continue;
 		if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && is_test_file(names.v[i])))
@@ -617,13 +625,7 @@ scan_dir(struct scan *sc, const char *rel, int depth)
 	for (size_t i = 0; i < links.n && !past_deadline(sc); i++) {
 		struct stat st;
 
-		path.len = 0;
-		if (strcmp(rel, ".") == 0)
-			buf_adds(&path, links.v[i]);
-		else
-			buf_printf(&path, "%s/%s", rel, links.v[i]);
-		full.len = 0;
-		buf_printf(&full, "%s/%s", sc->root, buf_str(&path));
+		entry_paths(sc, rel, links.v[i], &path, &full);
 		if (stat(buf_str(&full), &st) == 0 && S_ISDIR(st.st_mode))
 			enter_dir(sc, path.p, &st, 1, depth);
 	}
