@@ -111,38 +111,46 @@ else
 fi
 
 # ---- 2. standard input closed ---------------------------------------------
-
-# No test tree: one warning, and it says why.
-timed closed-empty timeout -k 1 8 "$EXCLUSIONS" -q --disabled-file - --root "$EMPTY" \
-	--no-trunk <&-
-why=()
-[ "$RC" = 0 ] || why+=("exit status $RC")
-cmp -s "$WORK/fallback.out" "$WORK/closed-empty.out" || why+=("stdout is not the fallback")
-n=$(grep -c 'disabled list' "$WORK/closed-empty.err")
-[ "$n" -eq 1 ] || why+=("$n warnings about the disabled list, expected 1")
-grep -Eq '^exclusions: disabled list -: standard input is closed$' "$WORK/closed-empty.err" ||
-	why+=("the warning is not 'disabled list -: standard input is closed': $(grep 'disabled list' "$WORK/closed-empty.err" | head -n 1)")
-if [ "${#why[@]}" -eq 0 ]; then
-	pass "stdin: closed, --disabled-file - fails as a read of standard input"
+# A wrapper script (make check-valgrind runs the binary through one) is
+# read by its shell on the lowest free descriptor: standard input is then
+# not closed when the binary starts, and there is nothing to test.
+if [ "$(head -c 4 "$EXCLUSIONS" 2>/dev/null | od -An -c | tr -d ' ')" != '177ELF' ]; then
+	skip "stdin: closed, --disabled-file - fails as a read of standard input" "$EXCLUSIONS is a wrapper, not the binary"
+	skip "stdin: closed, no file of the test tree is read as standard input" "$EXCLUSIONS is a wrapper, not the binary"
 else
-	fail "stdin: closed, --disabled-file - fails as a read of standard input" "${why[*]}"
-fi
 
-# With a test tree: its files are opened before the list is read, and none
-# of them may be taken for standard input.
-timed closed-tree timeout -k 1 8 "$EXCLUSIONS" -q --disabled-file - --root "$SAMPLE" \
-	--no-trunk <&-
-why=()
-[ "$RC" = 0 ] || why+=("exit status $RC")
-cmp -s "$WORK/fallback-sample.out" "$WORK/closed-tree.out" || why+=("stdout is not the fallback")
-n=$(grep -c 'disabled list' "$WORK/closed-tree.err")
-[ "$n" -eq 1 ] || why+=("$n lines about the disabled list, expected 1")
-grep -q 'disabled list -: standard input is closed$' "$WORK/closed-tree.err" ||
-	why+=("no 'standard input is closed' line: $(grep 'disabled list' "$WORK/closed-tree.err" | head -n 1)")
-if [ "${#why[@]}" -eq 0 ]; then
-	pass "stdin: closed, no file of the test tree is read as standard input"
-else
-	fail "stdin: closed, no file of the test tree is read as standard input" "${why[*]}"
+	# No test tree: one warning, and it says why.
+	timed closed-empty timeout -k 1 8 "$EXCLUSIONS" -q --disabled-file - --root "$EMPTY" \
+		--no-trunk <&-
+	why=()
+	[ "$RC" = 0 ] || why+=("exit status $RC")
+	cmp -s "$WORK/fallback.out" "$WORK/closed-empty.out" || why+=("stdout is not the fallback")
+	n=$(grep -c 'disabled list' "$WORK/closed-empty.err")
+	[ "$n" -eq 1 ] || why+=("$n warnings about the disabled list, expected 1")
+	grep -Eq '^exclusions: disabled list -: standard input is closed$' "$WORK/closed-empty.err" ||
+		why+=("the warning is not 'disabled list -: standard input is closed': $(grep 'disabled list' "$WORK/closed-empty.err" | head -n 1)")
+	if [ "${#why[@]}" -eq 0 ]; then
+		pass "stdin: closed, --disabled-file - fails as a read of standard input"
+	else
+		fail "stdin: closed, --disabled-file - fails as a read of standard input" "${why[*]}"
+	fi
+
+	# With a test tree: its files are opened before the list is read, and none
+	# of them may be taken for standard input.
+	timed closed-tree timeout -k 1 8 "$EXCLUSIONS" -q --disabled-file - --root "$SAMPLE" \
+		--no-trunk <&-
+	why=()
+	[ "$RC" = 0 ] || why+=("exit status $RC")
+	cmp -s "$WORK/fallback-sample.out" "$WORK/closed-tree.out" || why+=("stdout is not the fallback")
+	n=$(grep -c 'disabled list' "$WORK/closed-tree.err")
+	[ "$n" -eq 1 ] || why+=("$n lines about the disabled list, expected 1")
+	grep -q 'disabled list -: standard input is closed$' "$WORK/closed-tree.err" ||
+		why+=("no 'standard input is closed' line: $(grep 'disabled list' "$WORK/closed-tree.err" | head -n 1)")
+	if [ "${#why[@]}" -eq 0 ]; then
+		pass "stdin: closed, no file of the test tree is read as standard input"
+	else
+		fail "stdin: closed, no file of the test tree is read as standard input" "${why[*]}"
+	fi
 fi
 
 # ---- 3. no PATH -------------------------------------------------------------
