@@ -42,6 +42,12 @@ struct config {
 	int runs;                   /* how many recent runs */
 	int max_jobs;               /* matching jobs per run; 0 = all */
 	int parallel;               /* children at once */
+	/* re-enabling: tests that run whatever the sources say (reenable.h) */
+	const char *reenabled_issues;   /* REENABLED_ISSUES: "1,2" */
+	const char *pr_body;            /* PR_BODY */
+	const char *commit_messages;    /* COMMIT_MESSAGES */
+	const char *pr_body_file;       /* --pr-body-file */
+	struct strlist keep;            /* --keep: node ids and keys */
 	/* fallback */
 	enum fallback_mode fallback;
 	const char *fallback_file;

@@ -48,14 +48,45 @@ all_digits(const char *s, size_t n)
 	return 1;
 }
 
-/* Read the value of one entry: [issue, url, [platform, ...]].  Returns NULL
- * when well-formed, else the reason.  On a scan error returns "" (the
- * document is broken, not just this entry). */
+static int
+is_http(const char *s, size_t n)
+{
+	return starts_with_n(s, n, "https://") || starts_with_n(s, n, "http://");
+}
+
+/* The issue of a runtime entry: the last path part of its URL when that
+ * is ".../issues/N"; else none (an empty issue at the URL's end). */
+static void
+issue_from_url(struct entry_view *v)
+{
+	size_t i = v->url_len;
+
+	while (i > 0 && v->url[i - 1] >= '0' && v->url[i - 1] <= '9')
+		i--;
+	if (i < v->url_len && v->url_len - i <= 12 && i >= 8 &&
+	    memcmp(v->url + i - 8, "/issues/", 8) == 0) {
+		v->issue = v->url + i;
+		v->issue_len = v->url_len - i;
+	} else {
+		v->issue = v->url + v->url_len;
+		v->issue_len = 0;
+	}
+}
+
+/* Read the value of one entry, in either form: the published
+ * [issue, url, [platform, ...]] (the issue a string of digits or a
+ * number), or the runtime [url, [platform, ...]] that PyTorch's CI writes
+ * to .pytorch-disabled-tests.json.  Returns NULL when well-formed, else
+ * the reason.  On a scan error returns "" (the document is broken, not
+ * just this entry). */
 static const char *
 read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v)
 {
 	struct js_token t;
+	const char *s = NULL;
+	size_t n = 0;
 
+	v->runtime = 0;
 	if (js_next(sc, &t) == JS_ERROR)
 		return "";
 	if (t.type != JS_ARRAY) {
@@ -63,14 +94,31 @@ read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v)
 			return "";
 		return "value is not an array";
 	}
-	/* issue number */
+	/* The issue number, or the URL of the runtime form. */
 	if (js_next(sc, &t) == JS_ERROR)
 		return "";
-	if (t.type != JS_STRING)
+	if (t.type == JS_NUMBER) {
+		/* Digits only: no sign, fraction or exponent. */
+		v->issue = t.p;
+		v->issue_len = t.len;
+		if (!all_digits(v->issue, v->issue_len))
+			goto skip_rest_bad_issue;
+	} else if (t.type == JS_STRING) {
+		s = take(scr, &t, &n);
+		if (is_http(s, n)) {
+			v->runtime = 1;
+			v->url = s;
+			v->url_len = n;
+			issue_from_url(v);
+			goto platforms;
+		}
+		v->issue = s;
+		v->issue_len = n;
+		if (!all_digits(s, n))
+			goto skip_rest_bad_first;
+	} else {
 		goto skip_rest_bad;
-	v->issue = take(scr, &t, &v->issue_len);
-	if (!all_digits(v->issue, v->issue_len))
-		goto skip_rest_bad_issue;
+	}
 	/* issue URL */
 	if (js_next(sc, &t) == JS_ERROR)
 		return "";
@@ -79,9 +127,9 @@ read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v)
 	v->url = take(scr, &t, &v->url_len);
 	/* The rest of the URL is checked once the entry is kept (it is only
 	 * ever printed then), which spares the entries of other tests. */
-	if (!starts_with_n(v->url, v->url_len, "https://") && !starts_with_n(v->url, v->url_len, "http://"))
+	if (!is_http(v->url, v->url_len))
 		goto skip_rest_bad_url;
-	/* platforms */
+platforms:
 	if (js_next(sc, &t) == JS_ERROR)
 		return "";
 	if (t.type != JS_ARRAY)
@@ -113,7 +161,12 @@ read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v)
 	{
 		const char *why;
 skip_rest_bad:
-		why = "value is not [issue, url, [platforms]]";
+		why = "value is not [issue, url, [platforms]] or [url, [platforms]]";
+		goto skip;
+skip_rest_bad_first:
+		if (n > 0 && s[0] >= '0' && s[0] <= '9')
+			goto skip_rest_bad_issue;
+		why = "first item is neither an issue number nor an http(s) URL";
 		goto skip;
 skip_rest_bad_issue:
 		why = "issue number is not decimal digits";
@@ -125,7 +178,8 @@ skip_rest_many:
 		why = "more than 32 platforms";
 		goto skip;
 skip_rest_long:
-		why = "value has more than three items";
+		why = v->runtime ? "value has more than two items ([url, [platforms]])" :
+		    "value has more than three items";
 		if (js_skip(sc, &t) < 0)
 			return "";
 skip:
@@ -173,6 +227,7 @@ disabled_parse_counted(const char *doc, size_t len, const char *source,
 	for (;;) {
 		struct entry_view v;
 		const char *reason, *kwhy;
+		int mark;
 
 		if (js_next(&sc, &t) == JS_ERROR)
 			goto scan_error;
@@ -212,7 +267,7 @@ disabled_parse_counted(const char *doc, size_t len, const char *source,
 			continue;
 		}
 		plat.len = 0;
-		if (keep && keep(arg, &v, &plat)) {
+		if (keep && (mark = keep(arg, &v, &plat)) != 0) {
 			struct entry *e;
 
 			if (out->n == out->cap) {
@@ -226,6 +281,7 @@ disabled_parse_counted(const char *doc, size_t len, const char *source,
 			e->url = xstrndup(v.url, v.url_len);
 			e->platforms = xstrdup(buf_str(&plat));
 			e->source = source;
+			e->mark = mark;
 		}
 	}
 	if (js_next(&sc, &t) != JS_EOF)
@@ -249,15 +305,37 @@ scan_error:
 	return -1;
 }
 
+static void
+entry_clear(struct entry *e)
+{
+	free(e->key);
+	free(e->issue);
+	free(e->url);
+	free(e->platforms);
+}
+
+size_t
+entries_filter(struct entries *l, int (*drop)(void *arg, const struct entry *e), void *arg)
+{
+	size_t out = 0, dropped = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (drop(arg, &l->v[i])) {
+			entry_clear(&l->v[i]);
+			dropped++;
+		} else {
+			l->v[out++] = l->v[i];
+		}
+	}
+	l->n = out;
+	return dropped;
+}
+
 void
 entries_free(struct entries *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].key);
-		free(l->v[i].issue);
-		free(l->v[i].url);
-		free(l->v[i].platforms);
-	}
+	for (size_t i = 0; i < l->n; i++)
+		entry_clear(&l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof *l);
 }

@@ -143,6 +143,43 @@ exclset_finish(struct exclset *s)
 		tidy_reasons(&s->v[i]);
 }
 
+size_t
+exclset_filter(struct exclset *s,
+    int (*drop)(void *arg, const struct excl *x, const struct reason *r), void *arg)
+{
+	size_t out = 0, dropped = 0, cap = 0;
+	unsigned char *gone = NULL;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct excl *x = &s->v[i];
+		size_t keep = 0;
+
+		/* Every question is asked of the whole, unchanged exclusion. */
+		if (x->nr > cap) {
+			cap = x->nr;
+			gone = xrealloc(gone, cap);
+		}
+		for (size_t j = 0; j < x->nr; j++)
+			gone[j] = drop(arg, x, &x->r[j]) != 0;
+		for (size_t j = 0; j < x->nr; j++) {
+			if (gone[j])
+				reason_clear(&x->r[j]);
+			else
+				x->r[keep++] = x->r[j];
+		}
+		x->nr = keep;
+		if (keep == 0) {
+			excl_clear(x);
+			dropped++;
+			continue;
+		}
+		s->v[out++] = *x;
+	}
+	s->n = out;
+	free(gone);
+	return dropped;
+}
+
 const struct reason *
 excl_reason(const struct excl *x, enum reason_kind k)
 {

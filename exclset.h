@@ -51,6 +51,13 @@ void exclset_add(struct exclset *s, const char *id, const char *cls, const char 
  * by kind (list, trunk, fallback), then key, then run. */
 void exclset_finish(struct exclset *s);
 
+/* Drop each reason r of each exclusion x for which drop(arg, x, r) says
+ * yes (asked of every reason of x before any is dropped), then every
+ * exclusion left without a reason; the order stays.  Returns how many
+ * exclusions were dropped. */
+size_t exclset_filter(struct exclset *s,
+    int (*drop)(void *arg, const struct excl *x, const struct reason *r), void *arg);
+
 /* How many exclusions have a reason of this kind. */
 size_t exclset_count(const struct exclset *s, enum reason_kind k);
 

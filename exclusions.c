@@ -62,12 +62,19 @@ static const char usage_text[] =
 "  -j N, --parallel N     calls at once (default 8)\n"
 "  --api-url URL          the API (default https://$GH_HOST/api/v3 when GH_HOST\n"
 "                         is set, else https://api.github.com)\n"
+"Re-enabling, as PyTorch's CI does: the issues REENABLED_ISSUES names (comma-\n"
+"separated), and those a pull request fixes (\"Fixes #N\", in PR_BODY,\n"
+"COMMIT_MESSAGES or the file below), are not excluded, so the fix gets tested:\n"
+"  --pr-body-file FILE    a pull request's body (or commit messages) to read\n"
+"  --keep TEST            run TEST (a node id or a key) whatever the sources say;\n"
+"                         repeatable\n"
 "Fallback:\n"
 "  --fallback MODE        auto (default: every source failed or found nothing),\n"
 "                         on-error (every source failed), never, always\n"
 "  --fallback-file FILE   node ids, one a line, # comments (replaces the built-in list)\n"
 "Output:\n"
-"  --format FORM          args (default), lines, shell, json, keyword\n"
+"  --format FORM          args (default), lines, shell, json, keyword,\n"
+"                         pytorch (PyTorch's runtime file, for DISABLED_TESTS_FILE)\n"
 "  -o, --output FILE      write to FILE atomically instead of stdout\n"
 "  -q, --quiet            warnings only on stderr\n"
 "  -v, --verbose          more detail on stderr\n"
@@ -207,12 +214,31 @@ parse_url(const char *opt, const char *s)
 	return s;
 }
 
+/* --keep: a node id ("path::Class::test", a class or a file), or a key
+ * "test_name (module.Class)" as the disabled list writes them. */
+static const char *
+parse_keep(const char *s)
+{
+	struct testkey k;
+	const char *why;
+	size_t n = strlen(s);
+
+	if (!*s)
+		usage_error("--keep: empty (expected a node id or a key \"test_name (module.Class)\")");
+	if (!text_is_clean(s))
+		usage_error("--keep: holds control characters: \"%s\"", q(s, 0));
+	/* What looks like a key must be one. */
+	if (!strstr(s, "::") && strstr(s, " (") && s[n - 1] == ')' && key_parse(s, n, &k, &why) < 0)
+		usage_error("--keep: not a key \"test_name (module.Class)\": %s: \"%s\"", why, q(s, 0));
+	return s;
+}
+
 enum opt_id {
 	O_URL, O_FILE, O_MAXBYTES, O_TIMEOUT, O_RETRIES, O_PLATFORM, O_ROOT,
 	O_TESTSDIR, O_DEVICES, O_FILTER, O_COLLECTED, O_FALLBACK, O_FBFILE,
 	O_FORMAT, O_OUTPUT, O_QUIET, O_VERBOSE, O_HELP, O_VERSION,
 	O_NOTRUNK, O_REPO, O_WORKFLOW, O_BRANCH, O_RUNS, O_JOBFILTER, O_MAXJOBS,
-	O_PARALLEL, O_APIURL
+	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP
 };
 
 static const struct {
@@ -233,6 +259,7 @@ static const struct {
 	{ "repo", 1, O_REPO }, { "workflow", 1, O_WORKFLOW }, { "branch", 1, O_BRANCH },
 	{ "runs", 1, O_RUNS }, { "job-filter", 1, O_JOBFILTER }, { "max-jobs", 1, O_MAXJOBS },
 	{ "parallel", 1, O_PARALLEL }, { "api-url", 1, O_APIURL },
+	{ "pr-body-file", 1, O_PRBODYFILE }, { "keep", 1, O_KEEP },
 };
 
 static void
@@ -263,7 +290,8 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_FBFILE: c->fallback_file = arg; break;
 	case O_FORMAT:
 		if (format_parse(arg, &c->format) < 0)
-			usage_error("--format: expected args, lines, shell, json or keyword, not \"%s\"", q(arg, 0));
+			usage_error("--format: expected args, lines, shell, json, keyword or pytorch, not \"%s\"",
+			    q(arg, 0));
 		break;
 	case O_OUTPUT: c->output = arg; break;
 	case O_QUIET: c->log_level = LOG_WARN; break;
@@ -289,6 +317,8 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_MAXJOBS: c->max_jobs = parse_count("--max-jobs", arg, 0, 10000); break;
 	case O_PARALLEL: c->parallel = parse_count("--parallel", arg, 1, 64); break;
 	case O_APIURL: c->api_url = parse_url("--api-url", arg); break;
+	case O_PRBODYFILE: c->pr_body_file = arg; break;
+	case O_KEEP: strlist_add(&c->keep, parse_keep(arg)); break;
 	case O_HELP: fputs(usage_text, stdout); exit(0);
 	case O_VERSION: printf("exclusions %s\n", EXCLUSIONS_VERSION); exit(0);
 	}
@@ -553,6 +583,8 @@ check_paths(struct config *c)
 		check_input("--fallback-file", c->fallback_file);
 	if (c->collected)
 		check_input("--collected", c->collected);
+	if (c->pr_body_file)
+		check_input("--pr-body-file", c->pr_body_file);
 }
 
 int
@@ -580,10 +612,15 @@ main(int argc, char **argv)
 	 * fail with EPIPE and are reported. */
 	signal(SIGPIPE, SIG_IGN);
 	split_commas(&c.devices, "cpu,cuda");
+	/* What PyTorch's CI hands its test jobs, under the same names. */
+	c.reenabled_issues = getenv("REENABLED_ISSUES");
+	c.pr_body = getenv("PR_BODY");
+	c.commit_messages = getenv("COMMIT_MESSAGES");
 	parse_args(&c, argc, argv);
 	check_paths(&c);
 	rc = pipeline_run(&c);
 	strlist_free(&c.tests_dirs);
 	strlist_free(&c.devices);
+	strlist_free(&c.keep);
 	return rc;
 }

@@ -513,6 +513,21 @@ github_next_hop(const struct gh_call *k, const struct gh_response *r, struct buf
 }
 
 void
+github_run_url(const struct github *g, const char *repo, const char *run_id, struct buf *out)
+{
+	size_t n = strlen(g->api);
+
+	out->len = 0;
+	if (strcmp(g->api, DEFAULT_API) == 0)
+		buf_printf(out, "https://github.com/%s/actions/runs/%s", repo, run_id);
+	else if (n > 7 && strcmp(g->api + n - 7, "/api/v3") == 0)
+		buf_printf(out, "%.*s/%s/actions/runs/%s", (int)(n - 7), g->api, repo, run_id);
+	else
+		buf_printf(out, "%s/repos/%s/actions/runs/%s", g->api, repo, run_id);
+	buf_str(out);
+}
+
+void
 github_describe(const struct gh_call *k, const struct gh_response *r, struct buf *out)
 {
 	out->len = 0;

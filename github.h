@@ -107,6 +107,11 @@ int url_origin(const char *url, char *out, size_t cap);
 /* One line: why a call failed (HTTP status, rate limit, curl's words). */
 void github_describe(const struct gh_call *k, const struct gh_response *r, struct buf *out);
 
+/* The web page of run run_id of repo ("owner/name"): github.com's for
+ * api.github.com, https://HOST/... for an enterprise API at
+ * https://HOST/api/v3, else the run in the API itself.  Into out. */
+void github_run_url(const struct github *g, const char *repo, const char *run_id, struct buf *out);
+
 /* Is s safe inside an API path / query (letters, digits, . _ - and, when
  * slash is set, /)?  Validates --repo, --workflow and --branch. */
 int github_name_ok(const char *s, int slash);

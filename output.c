@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "match.h"
+
 int
 format_parse(const char *s, enum format *f)
 {
-	static const char *const names[] = { "args", "lines", "shell", "json", "keyword" };
+	static const char *const names[] = { "args", "lines", "shell", "json", "keyword", "pytorch" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(s, names[i]) == 0) {
@@ -201,12 +203,174 @@ render_keyword(const struct exclset *s, struct buf *out, struct diags *d)
 	return n;
 }
 
+/* One entry of the runtime file on its way: seq keeps the order the
+ * entries came in, for "the first URL wins". */
+struct rt_entry {
+	char *key;
+	char *url;
+	char *platforms;           /* comma-separated; "" = every platform */
+	size_t seq;
+};
+
+struct rt_list {
+	struct rt_entry *v;
+	size_t n, cap;
+};
+
+static void
+rt_add(struct rt_list *l, const char *key, const char *url, const char *platforms)
+{
+	struct rt_entry *e;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	e = &l->v[l->n];
+	e->key = xstrdup(key);
+	e->url = xstrdup(url ? url : "");
+	e->platforms = xstrdup(platforms ? platforms : "");
+	e->seq = l->n++;
+}
+
+static int
+cmp_rt(const void *a, const void *b)
+{
+	const struct rt_entry *x = a, *y = b;
+	int r = strcmp(x->key, y->key);
+
+	return r ? r : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The platforms of two entries of one key: united, an empty list (every
+ * platform) winning.  Replaces *into. */
+static void
+unite_platforms(char **into, const char *more)
+{
+	struct strlist a = { 0 }, b = { 0 };
+	struct buf u = { 0 };
+
+	if (!**into)
+		return;
+	if (!*more) {
+		free(*into);
+		*into = xstrdup("");
+		return;
+	}
+	split_commas(&a, *into);
+	split_commas(&b, more);
+	for (size_t i = 0; i < b.n; i++)
+		if (!strlist_has(&a, b.v[i]))
+			strlist_add(&a, b.v[i]);
+	for (size_t i = 0; i < a.n; i++)
+		buf_printf(&u, "%s%s", i ? "," : "", a.v[i]);
+	free(*into);
+	*into = xstrdup(buf_str(&u));
+	strlist_free(&a);
+	strlist_free(&b);
+	buf_free(&u);
+}
+
+/* The runtime key of a test named by a source other than the list:
+ * "<test> (__main__.<Class>)", as PyTorch's harness names a test of a
+ * file run as a script.  -1 when the test cannot be written as a key
+ * (key_parse says why). */
+static int
+test_key(const struct excl *x, struct buf *key, const char **why)
+{
+	struct testkey k;
+
+	key->len = 0;
+	buf_printf(key, "%s (__main__.%s)", x->name, x->cls);
+	/* "path::test_f" splits into a class "test_f" and no method. */
+	if (!*x->cls || !*x->name) {
+		*why = "it is not a test of a class";
+		return -1;
+	}
+	return key_parse(key->p, key->len, &k, why);
+}
+
+size_t
+output_pytorch(const struct exclset *s, const struct entries *listed,
+    struct buf *out, struct diags *d)
+{
+	struct rt_list l = { 0 };
+	struct buf key = { 0 }, url = { 0 };
+	size_t k = 0;
+
+	out->len = 0;
+	for (size_t i = 0; listed && i < listed->n; i++)
+		rt_add(&l, listed->v[i].key, listed->v[i].url, listed->v[i].platforms);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct excl *x = &s->v[i];
+		int keyed = 0;          /* 1: key holds its key; -1: it has none */
+
+		for (size_t j = 0; j < x->nr; j++) {
+			const struct reason *r = &x->r[j];
+			const char *why;
+
+			if (r->kind == RK_LIST && r->key) {
+				rt_add(&l, r->key, r->url, r->platforms);
+				continue;
+			}
+			if (keyed == 0) {
+				keyed = test_key(x, &key, &why) == 0 ? 1 : -1;
+				if (keyed < 0)
+					diag_add(d, LOG_WARN, "", "left out of --format pytorch: %s: %s",
+					    shown(x->id ? x->id : x->name, strlen(x->id ? x->id : x->name), 0),
+					    why);
+			}
+			if (keyed < 0)
+				continue;
+			url.len = 0;
+			if (r->url)
+				buf_adds(&url, r->url);
+			rt_add(&l, buf_str(&key), buf_str(&url), r->platforms);
+		}
+	}
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof *l.v, cmp_rt);
+	buf_adds(out, "{");
+	for (size_t i = 0, j; i < l.n; i = j) {
+		struct rt_entry *e = &l.v[i];
+
+		const char *u = e->url;
+
+		/* The later entries of the same key join the first; the first
+		 * URL that says something is the entry's. */
+		for (j = i + 1; j < l.n && strcmp(l.v[j].key, e->key) == 0; j++) {
+			unite_platforms(&e->platforms, l.v[j].platforms);
+			if (!*u)
+				u = l.v[j].url;
+		}
+		buf_adds(out, k++ ? ",\n  " : "\n  ");
+		json_string(out, e->key);
+		buf_adds(out, ": [");
+		json_string(out, u);
+		buf_adds(out, ", ");
+		json_platforms(out, e->platforms);
+		buf_adds(out, "]");
+	}
+	buf_adds(out, k ? "\n}\n" : "}\n");
+	for (size_t i = 0; i < l.n; i++) {
+		free(l.v[i].key);
+		free(l.v[i].url);
+		free(l.v[i].platforms);
+	}
+	free(l.v);
+	buf_free(&key);
+	buf_free(&url);
+	return k;
+}
+
 size_t
 output_render(const struct exclset *s, enum format f, struct buf *out, struct diags *d)
 {
 	size_t k = 0;
 
 	out->len = 0;
+	if (f == FMT_PYTORCH)
+		return output_pytorch(s, NULL, out, d);
 	if (f == FMT_JSON)
 		return render_json(s, out);
 	if (f == FMT_KEYWORD)

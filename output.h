@@ -6,10 +6,11 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "disabled.h"
 #include "exclset.h"
 #include "util.h"
 
-enum format { FMT_ARGS, FMT_LINES, FMT_SHELL, FMT_JSON, FMT_KEYWORD };
+enum format { FMT_ARGS, FMT_LINES, FMT_SHELL, FMT_JSON, FMT_KEYWORD, FMT_PYTORCH };
 
 /* Returns 0 and sets *f, or -1 for an unknown name. */
 int format_parse(const char *s, enum format *f);
@@ -18,5 +19,22 @@ int format_parse(const char *s, enum format *f);
  * Node ids that cannot be printed safely in that form are left out with a
  * warning each in d.  Returns how many exclusions were rendered. */
 size_t output_render(const struct exclset *s, enum format f, struct buf *out, struct diags *d);
+
+/* The pytorch form: PyTorch's runtime file (.pytorch-disabled-tests.json,
+ * what DISABLED_TESTS_FILE names), one JSON object
+ *
+ *   {"test_x (__main__.TestFoo)": ["https://github.com/.../issues/N", ["linux"]], ...}
+ *
+ * keys sorted, one entry a line.  Its entries: every entry of listed (the
+ * published list, whole; NULL: none), then every reason of the set:
+ * a list reason as its key, any other as "<test> (__main__.<Class>)" of
+ * its test, with its URL ("" when the source knows none) and platforms
+ * ([] when the source knows none).  The same key twice is one entry: the
+ * first URL that is not empty, the platforms united, an empty list
+ * winning (every platform).  A test
+ * that cannot be written as a key (no class; white space in its name) is
+ * left out with a warning.  Returns how many entries were rendered. */
+size_t output_pytorch(const struct exclset *s, const struct entries *listed,
+    struct buf *out, struct diags *d);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "file.h"
+#include "reenable.h"
 
 /* The sources, in the order their calls are queued (the list's download
  * first: it is one call, and the trunk's chain of calls overlaps it).  The
@@ -60,8 +61,10 @@ build_scope(struct run *r)
 
 		have_tree = got >= 0;
 		stopped = got == -2;
+		/* The runtime file needs no tree: PyTorch's harness matches. */
 		if (got == -1)
-			diag_add(&r->diags, LOG_WARN, "test tree", "no %s under %s: without a test tree no disabled entry can become a node id",
+			diag_add(&r->diags, c->format == FMT_PYTORCH ? LOG_INFO : LOG_WARN, "test tree",
+			    "no %s under %s: without a test tree no disabled entry can become a node id",
 			    DEFAULT_TESTS_DIR, c->root);
 	}
 	for (size_t i = 0; i < c->tests_dirs.n && !stopped; i++) {
@@ -155,10 +158,14 @@ pipeline_run(const struct config *c)
 	}
 	apply_fallback(&r);
 	exclset_finish(&r.set);
+	/* Between the sources and the sinks: what must run whatever they
+	 * say (re-enabled issues, --keep). */
+	reenable_apply(&r);
 	for (size_t i = 0; i < COUNT(sinks); i++)
 		if (sinks[i]->wanted(&r) && sinks[i]->emit(&r) < 0)
 			rc = 1;
 	exclset_free(&r.set);
+	entries_free(&r.listed);
 	scope_free(&r.scope);
 	tree_free(&r.tree);
 	strlist_free(&r.collected);

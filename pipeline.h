@@ -1,8 +1,9 @@
 /*
  * pipeline: one run.  The scope (which tests this run has), then every
- * source on one pool of children, then the fallback rule, then every sink.
+ * source on one pool of children, then the fallback rule, then
+ * re-enabling and --keep (reenable.h), then every sink.
  *
- *   sources ──► entries mapped to node ids ──► exclusion set ──► sinks
+ *   sources ──► entries mapped to node ids ──► exclusion set ──► re-enabling ──► sinks
  *
  * A source is one file (src_*.c) and one line in the sources[] table of
  * pipeline.c; a sink is one file (sink_*.c) and one line in sinks[].
@@ -12,6 +13,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "disabled.h"
 #include "exclset.h"
 #include "scope.h"
 #include "spawn.h"
@@ -27,6 +29,10 @@ struct run {
 	double deadline;            /* the whole run's, now_seconds() clock */
 	struct diags diags;
 	struct exclset set;
+	/* With --format pytorch: every well-formed entry of the published
+	 * list, whatever its tests and platforms (PyTorch's harness does the
+	 * matching); else empty. */
+	struct entries listed;
 	/* What the sources did, for the fallback rule and the sinks. */
 	int sources_asked, sources_failed;
 	long found;                 /* exclusions the sources added */

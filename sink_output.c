@@ -3,6 +3,9 @@
  * -o FILE, written in one piece (file.h), and the collateral report of
  * --collected (which tests the printed prefixes remove besides).
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "file.h"
 #include "output.h"
 #include "pipeline.h"
@@ -21,14 +24,21 @@ output_emit(struct run *r)
 	struct buf out = { 0 }, why = { 0 };
 	int rc = 0;
 
-	for (size_t i = 0; i < r->set.n; i++)
-		if (r->set.v[i].id)
-			strlist_add(&printed, r->set.v[i].id);
-	scope_collateral(&r->scope, &printed, &r->diags);
-	r->printed = output_render(&r->set, r->cfg->format, &out, &r->diags);
+	if (r->cfg->format == FMT_PYTORCH) {
+		/* PyTorch's harness skips by key: no --deselect prefixes. */
+		r->printed = output_pytorch(&r->set, &r->listed, &out, &r->diags);
+	} else {
+		for (size_t i = 0; i < r->set.n; i++)
+			if (r->set.v[i].id)
+				strlist_add(&printed, r->set.v[i].id);
+		scope_collateral(&r->scope, &printed, &r->diags);
+		r->printed = output_render(&r->set, r->cfg->format, &out, &r->diags);
+	}
 	if (file_write_atomic(r->cfg->output, out.p, out.len, &why) < 0) {
 		diag_add(&r->diags, LOG_WARN, "", "cannot write the result: %s", buf_str(&why));
 		rc = -1;
+	} else if (r->cfg->format == FMT_PYTORCH) {
+		diag_add(&r->diags, LOG_INFO, "", "%zu entries of PyTorch's runtime file printed", r->printed);
 	} else {
 		diag_add(&r->diags, LOG_INFO, "", "%zu exclusions printed", r->printed);
 	}

@@ -7,6 +7,10 @@
  * The platform policy lives here: an entry applies when its platforms are
  * empty or include one of this run's; names PyTorch does not know are
  * dropped, as PyTorch drops them, and said once each.
+ *
+ * With --format pytorch every well-formed entry is kept as well, whatever
+ * its tests and platforms, in r->listed: the runtime file holds the whole
+ * list, and PyTorch's harness does the matching.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,12 @@
 #define SRC "disabled list"
 /* Past this many, in-scope entries without a node id are counted. */
 #define WARN_UNMAPPED 10
+
+/* What keep_entry() makes of an entry (its mark). */
+enum {
+	KEPT_MAP = 1,              /* about this run: mapped to node ids */
+	KEPT_LISTED = 2            /* only for the runtime file */
+};
 
 struct list {
 	struct run *r;
@@ -74,21 +84,21 @@ want_entry(void *arg, const struct testkey *k)
 {
 	struct list *l = arg;
 
-	return scope_has(&l->r->scope, k);
+	return l->r->cfg->format == FMT_PYTORCH || scope_has(&l->r->scope, k);
 }
 
-static int
-keep_entry(void *arg, const struct entry_view *v, struct buf *plat)
+/* The platforms of v that PyTorch knows, each once, into plat; their
+ * bits.  PyTorch drops the names it does not know; we say so (once each,
+ * at the end). */
+static unsigned
+known_platforms(struct list *l, const struct entry_view *v, struct buf *plat)
 {
-	struct list *l = arg;
 	unsigned mask = 0;
 
-	l->in_scope++;
 	for (size_t i = 0; i < v->nplatforms; i++) {
 		unsigned bit = platform_bit(v->platforms[i], v->platform_lens[i]);
 
 		if (!bit) {
-			/* PyTorch drops what it does not know; we say so. */
 			strlist_addn(&l->unknown_platforms, v->platforms[i], v->platform_lens[i]);
 			continue;
 		}
@@ -99,14 +109,27 @@ keep_entry(void *arg, const struct entry_view *v, struct buf *plat)
 		}
 		mask |= bit;
 	}
+	return mask;
+}
+
+static int
+keep_entry(void *arg, const struct entry_view *v, struct buf *plat)
+{
+	struct list *l = arg;
+	int all = l->r->cfg->format == FMT_PYTORCH;
+	unsigned mask = known_platforms(l, v, plat);
+
+	if (all && !scope_has(&l->r->scope, &v->k))
+		return KEPT_LISTED;
+	l->in_scope++;
 	/* No known platform left: the entry applies everywhere. */
 	if (mask && !(mask & l->r->cfg->platforms)) {
 		l->other_platforms++;
 		diag_add(&l->r->diags, LOG_DEBUG, SRC, "%s: only for %s", shown(v->key, v->key_len, 0),
 		    buf_str(plat));
-		return 0;
+		return all ? KEPT_LISTED : 0;
 	}
-	return 1;
+	return KEPT_MAP;
 }
 
 /* What file_guarded runs: the parse of a (maybe mapped) document. */
@@ -139,17 +162,26 @@ map_entries(struct list *l, const struct entries *ents)
 	for (size_t i = 0; i < ents->n; i++) {
 		const struct entry *e = &ents->v[i];
 		struct strlist ids = { 0 };
-		struct reason rs = { .kind = RK_LIST, .key = e->key, .issue = e->issue, .url = e->url,
-			.platforms = e->platforms };
+		/* A runtime entry whose URL names no issue has none. */
+		struct reason rs = { .kind = RK_LIST, .key = e->key, .issue = *e->issue ? e->issue : NULL,
+			.url = e->url, .platforms = e->platforms };
+		const char *issue = *e->issue ? e->issue : "unknown";
 
+		if (e->mark != KEPT_MAP)
+			continue;
 		why.len = 0;
 		if (scope_map(&r->scope, &e->k, &ids, &why) == 0) {
-			if (r->cfg->log_level >= LOG_DEBUG)
+			/* The runtime file needs no node id: PyTorch's harness
+			 * matches the entry itself. */
+			if (r->cfg->format == FMT_PYTORCH)
+				diag_add(&r->diags, LOG_DEBUG, SRC, "%s (issue %s) is in scope but has no node id: %s",
+				    e->key, issue, buf_str(&why));
+			else if (r->cfg->log_level >= LOG_DEBUG)
 				diag_add(&r->diags, LOG_WARN, SRC, "%s (issue %s) is in scope but has no node id: %s",
-				    e->key, e->issue, buf_str(&why));
+				    e->key, issue, buf_str(&why));
 			else
 				diag_limited(&r->diags, &unmapped, WARN_UNMAPPED, LOG_WARN, SRC,
-				    "%s (issue %s) is in scope but has no node id: %s", e->key, e->issue,
+				    "%s (issue %s) is in scope but has no node id: %s", e->key, issue,
 				    buf_str(&why));
 			/* With the tests at hand we know it matches nothing;
 			 * without, the keyword form can still name it. */
@@ -233,10 +265,17 @@ list_finish(struct run *r, void *state)
 	}
 	added = map_entries(l, &ents);
 	diag_add(&r->diags, LOG_INFO, SRC,
-	    "%ld entries, %ld about tests of this run, %ld for other platforms; %zu node ids; %s in %.0f ms",
-	    seen, l->in_scope, l->other_platforms, added, c->disabled_file ? "read" : "1 call",
-	    (now_seconds() - l->t0) * 1000);
+	    "%ld entries, %ld about tests of this run, %ld for other platforms; %zu node ids%s; %s in %.0f ms",
+	    seen, l->in_scope, l->other_platforms, added,
+	    c->format == FMT_PYTORCH ? "; every well-formed entry kept for --format pytorch" : "",
+	    c->disabled_file ? "read" : "1 call", (now_seconds() - l->t0) * 1000);
 	rc = (long)added;
+	/* The runtime file holds them all: that is what this source found. */
+	if (c->format == FMT_PYTORCH) {
+		rc = (long)ents.n;
+		r->listed = ents;
+		memset(&ents, 0, sizeof ents);
+	}
 out:
 	blob_free(&doc);
 	entries_free(&ents);

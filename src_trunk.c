@@ -993,7 +993,11 @@ trunk_finish(struct run *r, void *state)
 		struct buf why = { 0 };
 		struct testkey k;
 		const char *kw;
+		struct buf url = { 0 };
 		struct reason rs = { .kind = RK_TRUNK, .key = h->id, .run_id = (char *)h->run_id };
+
+		github_run_url(&tr->gh, r->cfg->repo, h->run_id, &url);
+		rs.url = url.p;
 
 		if (h->kind == LOGSCAN_PYTEST)
 			map_log_nodeid(r, h->id, &ids);
@@ -1008,6 +1012,7 @@ trunk_finish(struct run *r, void *state)
 			added++;
 			diag_add(&r->diags, LOG_DEBUG, SRC, "run %s: %s -> %s", h->run_id, h->id, ids.v[j]);
 		}
+		buf_free(&url);
 		strlist_free(&ids);
 		buf_free(&why);
 	}

@@ -8,8 +8,10 @@
  * path runs on everything.  Besides memory safety it checks, and aborts
  * when one fails:
  *   - the view handed to the callback is sane: the parsed key lies inside
- *     the key, the issue is 1..12 decimal digits, the URL starts with
- *     http(s)://, at most ENTRY_MAX_PLATFORMS platforms;
+ *     the key, the issue is 1..12 decimal digits (in the runtime form
+ *     [url, [platforms]], 0..12: the URL's last part after "/issues/",
+ *     or none), the URL starts with http(s)://, at most
+ *     ENTRY_MAX_PLATFORMS platforms;
  *   - kept entries are what the callback saw, minus those whose URL holds
  *     white space or control bytes: the same key, issue, URL and platform
  *     list, in order, and the key parses the same way again;
@@ -50,9 +52,21 @@ check_view(const struct entry_view *e)
 	REQUIRE(inside(e->k.module, e->k.module_len, e->key, e->key_len));
 	REQUIRE(is_identifier(e->k.cls, e->k.cls_len));
 	REQUIRE(!has_space_or_ctrl(e->k.name, e->k.name_len));
-	REQUIRE(e->issue_len >= 1 && e->issue_len <= 12);
+	REQUIRE(e->issue_len <= 12 && (e->runtime || e->issue_len >= 1));
 	for (size_t i = 0; i < e->issue_len; i++)
 		REQUIRE(e->issue[i] >= '0' && e->issue[i] <= '9');
+	if (e->runtime && e->issue_len) {
+		REQUIRE(e->issue + e->issue_len == e->url + e->url_len);
+		REQUIRE((size_t)(e->issue - e->url) >= 8 && memcmp(e->issue - 8, "/issues/", 8) == 0);
+	}
+	if (e->runtime && !e->issue_len && e->url_len >= 8) {
+		size_t d = 0;
+
+		while (d < e->url_len && e->url[e->url_len - 1 - d] >= '0' && e->url[e->url_len - 1 - d] <= '9')
+			d++;
+		REQUIRE(d == 0 || d > 12 || d + 8 > e->url_len ||
+		    memcmp(e->url + e->url_len - d - 8, "/issues/", 8) != 0);
+	}
 	REQUIRE(!has_space_or_ctrl(e->url, e->url_len));
 	REQUIRE(e->url_len >= 7);
 	REQUIRE(memcmp(e->url, "http://", 7) == 0 ||

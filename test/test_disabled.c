@@ -317,6 +317,119 @@ well_formed_counted(void)
 	buf_free(&why);
 }
 
+/* PyTorch's runtime file ({key: [url, platforms]}, what its CI writes to
+ * .pytorch-disabled-tests.json): the issue is the URL's last part when
+ * the URL is ".../issues/N", else none. */
+static void
+runtime_form(void)
+{
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+
+	CHECK(parse("{\"test_a (__main__.TestA)\": [\"https://github.com/pytorch/pytorch/issues/192919\", [\"linux\"]],"
+	    "\"test_b (__main__.TestB)\": [\"https://example.com/tracker/77\", []],"
+	    "\"test_c (__main__.TestC)\": [\"http://x/issues/\", []],"
+	    "\"test_d (__main__.TestD)\": [\"https://x/issues/1234567890123\", []],"
+	    "\"test_e (__main__.TestE)\": [\"https://x/issues/12/\", [\"rocm\", \"win\"]],"
+	    "\"test_f (__main__.TestF)\": [\"5\", \"https://github.com/pytorch/pytorch/issues/5\", []]}",
+	    &e, &why) == 6);
+	CHECK(e.n == 6 && warned.n == 0);
+	if (e.n == 6) {
+		CHECK_STR(e.v[0].issue, "192919");
+		CHECK_STR(e.v[0].url, "https://github.com/pytorch/pytorch/issues/192919");
+		CHECK_STR(e.v[0].platforms, "linux");
+		CHECK_STR(e.v[1].issue, "");
+		CHECK_STR(e.v[1].url, "https://example.com/tracker/77");
+		CHECK_STR(e.v[2].issue, "");
+		CHECK_STR(e.v[3].issue, "");          /* more than 12 digits */
+		CHECK_STR(e.v[4].issue, "");          /* not the last part */
+		CHECK_STR(e.v[4].platforms, "rocm,win");
+		CHECK_STR(e.v[5].issue, "5");         /* the published form beside it */
+	}
+	/* What is wrong in the runtime form is said as such. */
+	CHECK(parse("{\"t_a (m.A)\": [\"https://x/issues/1\", [], \"more\"],"
+	    "\"t_b (m.B)\": [\"https://x/issues/1\"],"
+	    "\"t_c (m.C)\": [\"ftp://x/issues/1\", []],"
+	    "\"t_d (m.D)\": [\"https://x/issues/1\", \"linux\"],"
+	    "\"t_e (m.E)\": [\"https://x/issues/1\", [1]]}", &e, &why) == 5);
+	CHECK(e.n == 0);
+	CHECK(warnings("\"t_a (m.A)\": value has more than two items") == 1);
+	CHECK(warnings("\"t_b (m.B)\": value is not [issue, url, [platforms]] or [url, [platforms]]") == 1);
+	CHECK(warnings("\"t_c (m.C)\": first item is neither an issue number nor an http(s) URL") == 1);
+	CHECK(warnings("\"t_d (m.D)\": value is not") == 1);
+	CHECK(warnings("\"t_e (m.E)\": value is not") == 1);
+	entries_free(&e);
+	buf_free(&why);
+}
+
+/* The generator may write issue numbers as JSON integers: digits only. */
+static void
+integer_issues(void)
+{
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+
+	CHECK(parse("{\"t_a (m.A)\": [190101, \"https://github.com/pytorch/pytorch/issues/190101\", []],"
+	    "\"t_b (m.B)\": [0, \"https://x/0\", [\"linux\"]],"
+	    "\"t_c (m.C)\": [-1, \"https://x/1\", []],"
+	    "\"t_d (m.D)\": [1.5, \"https://x/1\", []],"
+	    "\"t_e (m.E)\": [1e3, \"https://x/1\", []],"
+	    "\"t_f (m.F)\": [1234567890123, \"https://x/1\", []],"
+	    "\"t_g (m.G)\": [true, \"https://x/1\", []]}", &e, &why) == 7);
+	CHECK(e.n == 2);
+	if (e.n == 2) {
+		CHECK_STR(e.v[0].issue, "190101");
+		CHECK_STR(e.v[1].issue, "0");
+		CHECK_STR(e.v[1].platforms, "linux");
+	}
+	CHECK(warnings("\"t_c (m.C)\": issue number is not decimal digits") == 1);
+	CHECK(warnings("\"t_d (m.D)\": issue number is not decimal digits") == 1);
+	CHECK(warnings("\"t_e (m.E)\": issue number is not decimal digits") == 1);
+	CHECK(warnings("\"t_f (m.F)\": issue number is not decimal digits") == 1);
+	CHECK(warnings("\"t_g (m.G)\": value is not") == 1);
+	entries_free(&e);
+	buf_free(&why);
+}
+
+/* keep()'s value is the entry's mark; entries_filter drops by callback. */
+static int
+keep_marked(void *arg, const struct entry_view *v, struct buf *plat)
+{
+	(void)arg;
+	(void)plat;
+	return v->k.cls[0] == 'A' ? 1 : v->k.cls[0] == 'B' ? 2 : 0;
+}
+
+static int
+drop_b(void *arg, const struct entry *e)
+{
+	(void)arg;
+	return e->mark == 2;
+}
+
+static void
+marks_and_filter(void)
+{
+	struct entries e = { 0 };
+	struct buf why = { 0 };
+	const char *doc = "{\"t_a (m.A)\": [\"1\", \"https://x/1\", []], \"t_b (m.B)\": [\"2\", \"https://x/2\", []],"
+	    "\"t_c (m.C)\": [\"3\", \"https://x/3\", []], \"t_d (m.A)\": [\"4\", \"https://x/4\", []]}";
+
+	CHECK(disabled_parse(doc, strlen(doc), "test", NULL, keep_marked, NULL, &e, &why, NULL) == 4);
+	CHECK(e.n == 3);
+	if (e.n == 3)
+		CHECK(e.v[0].mark == 1 && e.v[1].mark == 2 && e.v[2].mark == 1);
+	CHECK(entries_filter(&e, drop_b, NULL) == 1);
+	CHECK(e.n == 2);
+	if (e.n == 2) {
+		CHECK_STR(e.v[0].key, "t_a (m.A)");
+		CHECK_STR(e.v[1].key, "t_d (m.A)");
+		CHECK(e.v[1].k.cls_len == 1 && e.v[1].k.cls[0] == 'A');
+	}
+	entries_free(&e);
+	buf_free(&why);
+}
+
 int
 main(void)
 {
@@ -329,6 +442,9 @@ main(void)
 	RUN(wanted_before_checked);
 	RUN(not_nul_terminated);
 	RUN(well_formed_counted);
+	RUN(runtime_form);
+	RUN(integer_issues);
+	RUN(marks_and_filter);
 	diags_free(&warned);
 	return 0;
 }

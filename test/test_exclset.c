@@ -142,6 +142,42 @@ kind_names(void)
 	CHECK_STR(reason_kind_name(RK_FALLBACK), "fallback");
 }
 
+/* Each drop() question is asked of the whole exclusion. */
+static int
+drop_trunk_or_alone(void *arg, const struct excl *x, const struct reason *r)
+{
+	int *asked = arg;
+
+	(*asked)++;
+	return r->kind == RK_TRUNK || (x->nr == 1 && r->kind == RK_FALLBACK);
+}
+
+static void
+filter_drops_reasons_then_exclusions(void)
+{
+	struct exclset s = { 0 };
+	int asked = 0;
+
+	exclset_add(&s, "t.py::TestB::test_b", "TestB", "test_b", &trunk1001);
+	exclset_add(&s, "t.py::TestB::test_b", "TestB", "test_b", &list42);
+	exclset_add(&s, "t.py::TestB::test_b", "TestB", "test_b", &trunk1002);
+	exclset_add(&s, "t.py::TestA::test_a", "TestA", "test_a", &trunk1001);
+	exclset_add(&s, "t.py::TestC::test_c", "TestC", "test_c", &fallback);
+	exclset_add(&s, "t.py::TestD::test_d", "TestD", "test_d", &fallback);
+	exclset_add(&s, "t.py::TestD::test_d", "TestD", "test_d", &list42);
+	exclset_finish(&s);
+	CHECK(exclset_filter(&s, drop_trunk_or_alone, &asked) == 2);
+	CHECK(asked == 7);
+	CHECK(s.n == 2);
+	if (s.n == 2) {
+		CHECK_STR(s.v[0].id, "t.py::TestB::test_b");
+		CHECK(s.v[0].nr == 1 && s.v[0].r[0].kind == RK_LIST);
+		CHECK_STR(s.v[1].id, "t.py::TestD::test_d");
+		CHECK(s.v[1].nr == 2);
+	}
+	exclset_free(&s);
+}
+
 int
 main(void)
 {
@@ -152,5 +188,6 @@ main(void)
 	RUN(idless_merge_by_class_and_name);
 	RUN(many_exclusions);
 	RUN(kind_names);
+	RUN(filter_drops_reasons_then_exclusions);
 	return 0;
 }

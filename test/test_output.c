@@ -6,6 +6,7 @@
 #include "diag.h"
 #include "exclset.h"
 #include "jsonscan.h"
+#include "match.h"
 #include "output.h"
 #include "unit.h"
 
@@ -294,6 +295,7 @@ format_names(void)
 	CHECK(format_parse("args", &f) == 0 && f == FMT_ARGS);
 	CHECK(format_parse("JSON", &f) == -1 && f == FMT_ARGS);
 	CHECK(format_parse("", &f) == -1);
+	CHECK(format_parse("pytorch", &f) == 0 && f == FMT_PYTORCH);
 }
 
 static void
@@ -308,6 +310,120 @@ clean_text(void)
 	CHECK(text_is_clean(""));
 }
 
+/* An owned entry of the published list, as the list source keeps it. */
+static void
+listed_add(struct entries *l, const char *key, const char *issue, const char *platforms)
+{
+	struct entry *e;
+	const char *why;
+	struct buf url = { 0 };
+
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+	e = &l->v[l->n++];
+	memset(e, 0, sizeof *e);
+	e->key = xstrdup(key);
+	key_parse(e->key, strlen(e->key), &e->k, &why);
+	e->issue = xstrdup(issue);
+	buf_printf(&url, "https://github.com/pytorch/pytorch/issues/%s", issue);
+	e->url = xstrdup(buf_str(&url));
+	e->platforms = xstrdup(platforms);
+	buf_free(&url);
+}
+
+/* The runtime file: the whole list, the set's other sources as keys
+ * "<test> (__main__.<Class>)", sorted, one entry a line, merged by key. */
+static void
+pytorch_form(void)
+{
+	struct exclset s;
+	struct entries l = { 0 };
+	struct buf out = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
+	static const struct reason trunk_url = {
+		.kind = RK_TRUNK, .key = "t.py::TestA::test_a", .run_id = "1002",
+		.url = "https://github.com/o/r/actions/runs/1002",
+	};
+
+	make(&s);
+	listed_add(&l, "test_z (__main__.Other)", "9", "win");
+	listed_add(&l, "test_b (__main__.TestB)", "42", "linux,rocm");
+	listed_add(&l, "test_a (__main__.TestA)", "5", "mac");
+	CHECK(output_pytorch(&s, &l, &out, &d) == 4);
+	/* A list reason is its own key (the three tests of class C are one
+	 * entry, "test_c"); a fallback or trunk reason is its test's key,
+	 * with every platform. */
+	CHECK_STR(buf_str(&out), "{\n"
+	    "  \"test_a (__main__.TestA)\": [\"https://github.com/pytorch/pytorch/issues/5\", []],\n"
+	    "  \"test_b (__main__.TestB)\": [\"https://github.com/pytorch/pytorch/issues/42\", []],\n"
+	    "  \"test_c (__main__.C)\": [\"https://github.com/pytorch/pytorch/issues/7\", []],\n"
+	    "  \"test_z (__main__.Other)\": [\"https://github.com/pytorch/pytorch/issues/9\", [\"win\"]]\n"
+	    "}\n");
+	CHECK(diag_count(&d, LOG_WARN) == 0);
+	exclset_free(&s);
+	diags_free(&d);
+	entries_free(&l);
+
+	/* A trunk reason: its URL (the run's page, github.c), else "". */
+	memset(&s, 0, sizeof s);
+	add(&s, "t.py::TestA::test_a", &trunk_a);
+	add(&s, "t.py::TestQ::test_q", &trunk_a);
+	add(&s, "t.py::TestQ::test_q", &trunk_url);
+	exclset_finish(&s);
+	CHECK(output_pytorch(&s, NULL, &out, &d) == 2);
+	CHECK(strstr(out.p, "\"test_a (__main__.TestA)\": [\"\", []]") != NULL);
+	CHECK(strstr(out.p, "\"test_q (__main__.TestQ)\": [\"https://github.com/o/r/actions/runs/1002\", []]") != NULL);
+	CHECK(output_render(&s, FMT_PYTORCH, &out, &d) == 2);
+	exclset_free(&s);
+
+	/* A test without a class, or with white space in its name, has no
+	 * key: left out, with a warning. */
+	memset(&s, 0, sizeof s);
+	exclset_add(&s, "t.py::test_func", "test_func", "", &fallback);     /* as split_nodeid splits it */
+	exclset_add(&s, "t.py::C::test it", "C", "test it", &fallback);
+	exclset_add(&s, "t.py::C::test_ok", "C", "test_ok", &fallback);
+	exclset_finish(&s);
+	CHECK(output_pytorch(&s, NULL, &out, &d) == 1);
+	CHECK_STR(buf_str(&out), "{\n  \"test_ok (__main__.C)\": [\"\", []]\n}\n");
+	CHECK(records(&d, LOG_WARN, "left out of --format pytorch", "t.py::test_func") == 1);
+	CHECK(records(&d, LOG_WARN, "left out of --format pytorch", "t.py::C::test it") == 1);
+	exclset_free(&s);
+
+	/* Nothing: an empty object. */
+	CHECK(output_pytorch(&s, NULL, &out, &d) == 0);
+	CHECK_STR(buf_str(&out), "{}\n");
+	diags_free(&d);
+	buf_free(&out);
+}
+
+/* The same key from several places: the first URL, the platforms
+ * united, an empty list (every platform) winning. */
+static void
+pytorch_form_merges(void)
+{
+	struct exclset s;
+	struct entries l = { 0 };
+	struct buf out = { 0 };
+	static const struct reason also = {
+		.kind = RK_LIST, .key = "test_m (__main__.M)", .issue = "2",
+		.url = "https://github.com/pytorch/pytorch/issues/2", .platforms = "rocm,linux",
+	};
+
+	memset(&s, 0, sizeof s);
+	listed_add(&l, "test_m (__main__.M)", "1", "linux,win");
+	listed_add(&l, "test_n (__main__.N)", "3", "linux");
+	add(&s, "t.py::M::test_m", &also);
+	add(&s, "t.py::N::test_n", &fallback);
+	exclset_finish(&s);
+	CHECK(output_pytorch(&s, &l, &out, NULL) == 2);
+	CHECK_STR(buf_str(&out), "{\n"
+	    "  \"test_m (__main__.M)\": [\"https://github.com/pytorch/pytorch/issues/1\", [\"linux\", \"win\", \"rocm\"]],\n"
+	    "  \"test_n (__main__.N)\": [\"https://github.com/pytorch/pytorch/issues/3\", []]\n"
+	    "}\n");
+	exclset_free(&s);
+	entries_free(&l);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -320,6 +436,8 @@ main(void)
 	RUN(keyword_form);
 	RUN(idless_and_escaped);
 	RUN(format_names);
+	RUN(pytorch_form);
+	RUN(pytorch_form_merges);
 	RUN(clean_text);
 	return 0;
 }
