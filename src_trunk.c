@@ -661,7 +661,7 @@ jobs_arrived(struct trunk *tr, struct task *t, const struct gh_response *resp, l
 		    tr->gh.api);
 	/* The pages still to ask for come first: they are on the longest
 	 * chain (page -> its logs), the logs of this page are not. */
-	if (!fills_run(tr, rs) && t->page == rs->npages)
+	if (!fills_run(tr, rs))
 		ask_more_pages(tr, rs, t, resp, total, what);
 	commit_pages(tr, rs);
 }
@@ -670,8 +670,8 @@ static void
 ask_more_pages(struct trunk *tr, struct run_state *rs, struct task *t,
     const struct gh_response *resp, long total, const char *what)
 {
-	if (t->page == 1 && total > PER_PAGE) {
-		/* The count is known: every other page at once. */
+	if (t->page == 1 && total >= 0) {
+		/* The count is known: every page not asked for yet, at once. */
 		long pages = (total + PER_PAGE - 1) / PER_PAGE;
 
 		if (pages > MAX_PAGES) {
@@ -679,9 +679,10 @@ ask_more_pages(struct trunk *tr, struct run_state *rs, struct task *t,
 			    rs->id, total, MAX_PAGES * PER_PAGE);
 			pages = MAX_PAGES;
 		}
-		for (int p = 2; p <= pages; p++)
+		for (int p = rs->npages + 1; p <= pages; p++)
 			queue_jobs_page(tr, rs, p, NULL);
-	} else if (total < 0 && resp->next.len && github_under_api(&tr->gh, resp->next.p)) {
+	} else if (total < 0 && t->page == rs->npages && resp->next.len &&
+	    github_under_api(&tr->gh, resp->next.p)) {
 		/* No count: follow Link, one page after another, but never to
 		 * a page asked for already (a paginator that loops), and not
 		 * past the cap. */
@@ -826,7 +827,14 @@ task_done(void *arg, struct child *c)
 	}
 	if (t->kind == TK_RUNS) {
 		for (size_t i = 0; i < tr->nruns; i++)
+		{
+			/* Page 2 with page 1, on speculation: trunk runs have
+			 * hundreds of jobs, so it saves a round trip on the
+			 * longest chain; when there is none, it is one empty
+			 * answer. */
 			queue_jobs_page(tr, &tr->runs[i], 1, NULL);
+			queue_jobs_page(tr, &tr->runs[i], 2, NULL);
+		}
 	} else {
 		jobs_arrived(tr, t, &resp, total, buf_str(&d));
 	}
