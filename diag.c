@@ -7,7 +7,8 @@
 
 #include "util.h"
 
-int
+/* Would a record of this level be kept? */
+static int
 diag_wants(const struct diags *d, int level)
 {
 	return d && level <= d->keep_level;

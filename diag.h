@@ -46,9 +46,6 @@ void diag_add_at(struct diags *d, int level, const char *source, const char *whe
 #endif
 	;
 
-/* Would a record of this level be kept?  (To skip costly formatting.) */
-int diag_wants(const struct diags *d, int level);
-
 /* For the first `limit` calls with the same counter, add the record; past
  * that, only count (the caller adds one line for the rest). */
 void diag_limited(struct diags *d, unsigned *count, unsigned limit, int level,

@@ -38,17 +38,6 @@ scratch_clear(struct scratch *s)
 }
 
 static int
-all_digits(const char *s, size_t n)
-{
-	if (n == 0 || n > 12)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-static int
 is_http(const char *s, size_t n)
 {
 	return starts_with_n(s, n, "https://") || starts_with_n(s, n, "http://");
@@ -101,7 +90,7 @@ read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v)
 		/* Digits only: no sign, fraction or exponent. */
 		v->issue = t.p;
 		v->issue_len = t.len;
-		if (!all_digits(v->issue, v->issue_len))
+		if (!all_digits(v->issue, v->issue_len, ISSUE_MAX_DIGITS))
 			goto skip_rest_bad_issue;
 	} else if (t.type == JS_STRING) {
 		s = take(scr, &t, &n);
@@ -114,7 +103,7 @@ read_value(struct js_scanner *sc, struct scratch *scr, struct entry_view *v)
 		}
 		v->issue = s;
 		v->issue_len = n;
-		if (!all_digits(s, n))
+		if (!all_digits(s, n, ISSUE_MAX_DIGITS))
 			goto skip_rest_bad_first;
 	} else {
 		goto skip_rest_bad;

@@ -15,6 +15,8 @@
 #include "util.h"
 
 #define ENTRY_MAX_PLATFORMS 32
+/* An issue number: 1 to this many decimal digits. */
+#define ISSUE_MAX_DIGITS 12
 
 /* A view of one entry: decoded strings, NOT NUL-terminated (most point
  * straight into the document), valid only during the callback.

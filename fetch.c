@@ -161,6 +161,12 @@ fetch_result(struct fetch *f, struct buf *body, struct buf *why)
 }
 
 int
+fetch_timed_out(const struct fetch *f)
+{
+	return f->c.timed_out || f->c.exit_code == CURL_TIMED_OUT;
+}
+
+int
 fetch_batch_result(const struct fetch *f, size_t i, struct buf *why)
 {
 	const char *p = f->c.out.p, *end = p ? p + f->c.out.len : NULL;
@@ -213,22 +219,4 @@ fetch_free(struct fetch *f)
 	f->owned = NULL;
 	f->argv = NULL;
 	f->nowned = 0;
-}
-
-int
-fetch_url(const struct fetch_req *req, struct buf *body, struct buf *why)
-{
-	struct fetch f;
-	int rc = -1;
-
-	if (fetch_prepare(&f, req, why) == 0 && child_start(&f.c) == 0) {
-		struct child *c = &f.c;
-
-		children_wait(&c, 1, req->deadline);
-		rc = fetch_result(&f, body, why);
-	} else if (f.c.exec_errno) {
-		child_describe(&f.c, why);
-	}
-	fetch_free(&f);
-	return rc;
 }

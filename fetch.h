@@ -63,9 +63,10 @@ int fetch_batch_result(const struct fetch *f, size_t i, struct buf *why);
  * limit, curl's own message). */
 int fetch_result(struct fetch *f, struct buf *body, struct buf *why);
 
-void fetch_free(struct fetch *f);
+/* Did f's child end for want of time: killed at our deadline, or stopped
+ * by curl's own --max-time (which is set just short of it)? */
+int fetch_timed_out(const struct fetch *f);
 
-/* One request run to its end, for callers with nothing else to do. */
-int fetch_url(const struct fetch_req *req, struct buf *body, struct buf *why);
+void fetch_free(struct fetch *f);
 
 #endif

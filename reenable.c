@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disabled.h"
 #include "file.h"
 #include "match.h"
 #include "pipeline.h"
@@ -186,17 +187,6 @@ found_in_text(void *arg, const char *issue, size_t issue_len, const char *words,
 	add_use(st, issue, issue_len, st->where, words, words_len);
 }
 
-static int
-all_digits(const char *s, size_t n)
-{
-	if (n == 0 || n > 12)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
 /* REENABLED_ISSUES: numbers separated by commas, white space around
  * each allowed; anything else is said and skipped. */
 static void
@@ -211,7 +201,7 @@ read_list(struct step *st, const char *s)
 			a++;
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
 			b--;
-		if (all_digits(a, (size_t)(b - a)))
+		if (all_digits(a, (size_t)(b - a), ISSUE_MAX_DIGITS))
 			add_use(st, a, (size_t)(b - a), "REENABLED_ISSUES", NULL, 0);
 		else if (b > a)
 			diag_add(&st->r->diags, LOG_WARN, SRC, "REENABLED_ISSUES: \"%s\" is not an issue number; ignored",

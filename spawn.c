@@ -791,12 +791,6 @@ children_wait(struct child **cs, size_t n, double deadline)
 	kill_all(cs, n);
 }
 
-size_t
-children_wait_any(struct child **cs, size_t n, double deadline)
-{
-	return serve(cs, n, deadline, 1);
-}
-
 int
 child_run(struct child *c, double deadline)
 {

@@ -98,11 +98,6 @@ int child_start(struct child *c);
  * (TERM to each group, one TERM_GRACE for all, then KILL) and reaped. */
 void children_wait(struct child **cs, size_t n, double deadline);
 
-/* Serve the started children until at least one has ended (or, at the
- * deadline, all are killed).  Returns how many ended; finished children
- * have `reaped` set.  For running many with a limit on how many at once. */
-size_t children_wait_any(struct child **cs, size_t n, double deadline);
-
 /* Start one child and wait for it.  Returns 0 when it ran to exit status 0. */
 int child_run(struct child *c, double deadline);
 

@@ -31,8 +31,6 @@
 #define MAX_PAGES 50
 /* A list larger than this is not GitHub's. */
 #define LIST_LIMIT (64u * 1024 * 1024)
-/* curl's exit status for --max-time. */
-#define CURL_TIMED_OUT 28
 /* A log with more failed tests than this is not about a few broken ones. */
 #define MAX_HITS 10000
 
@@ -405,17 +403,11 @@ each_object(struct trunk *tr, struct task *t, const char *p, size_t n, const cha
 static int
 take_id(struct trunk *tr, const struct obj *o, char *out, size_t cap, const char *what)
 {
-	if (o->has_id && o->id.type == JS_NUMBER && o->id.len >= 1 && o->id.len <= MAX_ID_DIGITS) {
-		size_t i;
-
-		for (i = 0; i < o->id.len; i++)
-			if (o->id.p[i] < '0' || o->id.p[i] > '9')
-				break;
-		if (i == o->id.len && o->id.len < cap) {
-			memcpy(out, o->id.p, o->id.len);
-			out[o->id.len] = '\0';
-			return 0;
-		}
+	if (o->has_id && o->id.type == JS_NUMBER && all_digits(o->id.p, o->id.len, MAX_ID_DIGITS) &&
+	    o->id.len < cap) {
+		memcpy(out, o->id.p, o->id.len);
+		out[o->id.len] = '\0';
+		return 0;
 	}
 	diag_limited(&tr->r->diags, &tr->rejected_ids, WARN_IDS, LOG_WARN, SRC,
 	    "rejected a %s id that is not decimal digits: %s", what,
@@ -787,7 +779,7 @@ task_done(void *arg, struct child *c)
 	}
 	/* curl stops itself just before our deadline (exit 28); either way
 	 * what arrived is incomplete and goes. */
-	if (c->timed_out || c->exit_code == CURL_TIMED_OUT) {
+	if (fetch_timed_out(&t->call.f)) {
 		call_failed(tr, t, buf_str(&d), "no complete response within the time limit, its partial output dropped");
 		goto out;
 	}

@@ -288,3 +288,14 @@ text_is_clean(const char *s)
 	}
 	return 1;
 }
+
+int
+all_digits(const char *s, size_t n, size_t max)
+{
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}

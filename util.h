@@ -48,6 +48,9 @@ double now_seconds(void);
  * cut at max bytes.  Returns a static buffer (one at a time per slot 0..3). */
 const char *shown(const char *s, size_t n, int slot);
 
+/* Are the n bytes at s 1 to max decimal digits (ASCII), nothing else? */
+int all_digits(const char *s, size_t n, size_t max);
+
 /* Does s end with suffix / start with prefix? */
 int ends_with(const char *s, const char *suffix);
 int starts_with(const char *s, const char *prefix);

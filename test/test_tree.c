@@ -406,6 +406,24 @@ put(const char *root, const char *rel, const char *text)
 	}
 }
 
+/* A new folder from the template root (mkdtemp), with these folders in
+ * it, in order.  Returns 0, or -1 (a failed check) when it cannot. */
+static int
+make_root(char *root, const char *const *dirs, size_t n)
+{
+	char path[600];
+
+	if (mkdtemp(root) == NULL) {
+		CHECK(!"mkdtemp");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s", root, dirs[i]);
+		CHECK(mkdir(path, 0755) == 0);
+	}
+	return 0;
+}
+
 /* A folder of test files: the test files read (sorted, __pycache__ and
  * other files passed over), one too large to read reported in the
  * stream, the scan the same without one. */
@@ -424,14 +442,8 @@ scan_dir_reports_into_diags(void)
 	struct diags d = { .keep_level = LOG_DEBUG };
 	int fd;
 
-	if (mkdtemp(root) == NULL) {
-		CHECK(!"mkdtemp");
+	if (make_root(root, dirs, sizeof dirs / sizeof dirs[0]) < 0)
 		return;
-	}
-	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s", root, dirs[i]);
-		CHECK(mkdir(path, 0755) == 0);
-	}
 	put(root, "test/profiler/test_a.py", "class TestA(TestCase):\n    def test_x(self):\n        pass\n");
 	put(root, "test/profiler/sub/b_test.py", "class TestB(TestCase):\n    def test_y(self):\n        pass\n");
 	put(root, "test/profiler/helper.py", "class TestHelper(TestCase):\n    def test_h(self):\n        pass\n");
@@ -825,12 +837,10 @@ deadline_past_stops(void)
 	struct strlist ids = { 0 };
 	struct buf why = { 0 };
 
-	if (mkdtemp(root) == NULL) {
-		CHECK(!"mkdtemp");
+	static const char *const dirs[] = { "test" };
+
+	if (make_root(root, dirs, 1) < 0)
 		return;
-	}
-	snprintf(path, sizeof path, "%s/test", root);
-	CHECK(mkdir(path, 0755) == 0);
 	put(root, "test/test_a.py", "class TestA(TestCase):\n    def test_x(self):\n        pass\n");
 	put(root, "collected.txt", "test/test_a.py::TestA::test_x\n");
 	CHECK(tree_scan_dir(&t, root, "test", &d, now_seconds() - 1) == -2);
@@ -875,14 +885,8 @@ symlinked_folders_read_once(void)
 	struct diags d = { .keep_level = LOG_DEBUG };
 	double t0;
 
-	if (mkdtemp(root) == NULL) {
-		CHECK(!"mkdtemp");
+	if (make_root(root, dirs, sizeof dirs / sizeof dirs[0]) < 0)
 		return;
-	}
-	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s", root, dirs[i]);
-		CHECK(mkdir(path, 0755) == 0);
-	}
 	put(root, "test/profiler/test_a.py", "class TestA(TestCase):\n    def test_x(self):\n        pass\n");
 	put(root, "outside/test_o.py", "class TestO(TestCase):\n    def test_o(self):\n        pass\n");
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
