@@ -48,11 +48,19 @@ export GH_CONFIG_DIR=$WORK/gh-config
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
 
-# start_server [ARGS...]: run test/server.py on 127.0.0.1 with a free port;
-# sets PORT and remembers the pid so that it is stopped at exit.
+# start_server [ARGS...]: run test/server.py on 127.0.0.1 with a free port,
+# logging to $WORK/server.log; sets PORT and remembers the pid so that it
+# is stopped at exit.
 start_server() {
-	local portfile=$WORK/port.$$.$RANDOM
-	"$PY" "$TESTDIR/server.py" --port-file "$portfile" "$@" 2>>"$WORK/server.log" &
+	start_server_as server "$@"
+}
+
+# start_server_as NAME [ARGS...]: the same, logging to $WORK/NAME.log (for
+# tests that run several servers and tell their requests apart).
+start_server_as() {
+	local name=$1 portfile=$WORK/port.$$.$RANDOM
+	shift
+	"$PY" "$TESTDIR/server.py" --port-file "$portfile" "$@" 2>>"$WORK/$name.log" &
 	_BG_PIDS="${_BG_PIDS:-} $!"
 
 	for _ in $(seq 1 100); do
@@ -61,6 +69,28 @@ start_server() {
 	done
 	PORT=$(cat "$portfile" 2>/dev/null)
 	[ -n "$PORT" ]
+}
+
+# usage_error_shape RC OUT ERR: is this run (status RC, stdout in file OUT,
+# stderr in file ERR) a usage error as the tool prints them: status 2,
+# nothing on stdout, exactly two lines on stderr, "exclusions: ..." then
+# "Try 'exclusions --help'."?
+usage_error_shape() {
+	local l1
+	l1=$(sed -n 1p "$3")
+	[ "$1" -eq 2 ] && [ ! -s "$2" ] && [ "$(wc -l <"$3")" -eq 2 ] &&
+		[ "${l1#exclusions: }" != "$l1" ] && [ "$(sed -n 2p "$3")" = "Try 'exclusions --help'." ]
+}
+
+# requests_of NAME TAG [ERE]: how many requests of case TAG the server that
+# logs to $WORK/NAME.log received (API paths and blobs; the tests put the
+# case tag where the owner goes), only those whose request line matches
+# ERE if given.
+requests_of() {
+	local n
+	n=$(grep -a -E "^request: GET /(api/v3/repos|blobs)/$2/" "$WORK/$1.log" |
+		grep -a -c -E -- "${3:-.}")
+	echo "${n:-0}"
 }
 
 # now_ms: wall clock in milliseconds.

@@ -107,16 +107,10 @@ if ! "$OPENSSL_BIN" req -x509 -newkey rsa:2048 -nodes -keyout "$KEY" -out "$CERT
 fi
 
 # origin NAME ARGS...: start test/server.py as origin NAME, logging to
-# $WORK/NAME.log; its port ends up in $WORK/port.NAME.  Stopped at exit.
+# $WORK/NAME.log (lib.sh's start_server_as); its port ends up in
+# $WORK/port.NAME.  Stopped at exit.
 origin() {
-	local name=$1 portfile=$WORK/port.$1; shift
-	"$PY" "$TESTDIR/server.py" --port-file "$portfile" "$@" 2>>"$WORK/$name.log" &
-	_BG_PIDS="${_BG_PIDS:-} $!"
-	for _ in $(seq 1 100); do
-		[ -s "$portfile" ] && break
-		sleep 0.05
-	done
-	[ -s "$portfile" ]
+	start_server_as "$@" && echo "$PORT" >"$WORK/port.$1"
 }
 if ! origin B --tls "$CERT" "$KEY" || ! origin C; then
 	fail "auth: servers" "test/server.py did not start: $(cat "$WORK/B.log" "$WORK/C.log" 2>/dev/null | tail -n 3)"
@@ -136,13 +130,9 @@ TOKEN=authtest_${RANDOM}_${RANDOM}_$$
 # -- the checks -------------------------------------------------------------------
 # Each adds the reasons it fails to the array WHY.
 
-# hits NAME TAG [ERE]: requests of case TAG (API paths and blobs) origin NAME
-# received, only those whose request line matches ERE if given.
+# hits NAME TAG [ERE]: requests of case TAG origin NAME received (lib.sh).
 hits() {
-	local n
-	n=$(grep -a -E "^request: GET /(api/v3/repos|blobs)/$2/" "$WORK/$1.log" |
-		grep -a -c -E -- "${3:-.}")
-	echo "${n:-0}"
+	requests_of "$@"
 }
 # authed NAME TAG: how many requests of TAG at NAME carried any Authorization.
 authed() {

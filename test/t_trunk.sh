@@ -91,10 +91,7 @@ trunk() {
 # reqs TAG [ERE]: how many requests of case TAG the server received (API
 # paths and blobs), only those whose request line matches ERE if given.
 reqs() {
-	local n
-	n=$(grep -a -E "^request: GET /(api/v3/repos|blobs)/$1/" "$WORK/server.log" |
-		grep -a -c -E -- "${2:-.}")
-	echo "${n:-0}"
+	requests_of server "$@"
 }
 
 # show TAG: the run's stderr, for the failure report (test/run shows it).
