@@ -54,6 +54,7 @@ struct config {
 	/* output */
 	enum format format;
 	const char *output;
+	const char *summary;        /* --summary: Markdown appended (sink_summary.c) */
 };
 
 #endif

@@ -76,6 +76,8 @@ static const char usage_text[] =
 "  --format FORM          args (default), lines, shell, json, keyword,\n"
 "                         pytorch (PyTorch's runtime file, for DISABLED_TESTS_FILE)\n"
 "  -o, --output FILE      write to FILE atomically instead of stdout\n"
+"  --summary FILE         append a Markdown report to FILE (GITHUB_STEP_SUMMARY):\n"
+"                         what is excluded and why, re-enabled, warnings\n"
 "  -q, --quiet            warnings only on stderr\n"
 "  -v, --verbose          more detail on stderr\n"
 "  -h, --help, --version\n"
@@ -84,8 +86,9 @@ static const char usage_text[] =
 "be, is a usage error, found before any call is made.\n"
 "\n"
 "Exit status: 0 when a result was printed (fallback included), 1 when it\n"
-"could not be written, 2 for a usage error (what is wrong, then\n"
-"\"Try 'exclusions --help'.\", on stderr; nothing run, nothing printed).\n";
+"(or the --summary report) could not be written, 2 for a usage error (what\n"
+"is wrong, then \"Try 'exclusions --help'.\", on stderr; nothing run, nothing\n"
+"printed).\n";
 
 static _Noreturn void usage_error(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -238,7 +241,7 @@ enum opt_id {
 	O_TESTSDIR, O_DEVICES, O_FILTER, O_COLLECTED, O_FALLBACK, O_FBFILE,
 	O_FORMAT, O_OUTPUT, O_QUIET, O_VERBOSE, O_HELP, O_VERSION,
 	O_NOTRUNK, O_REPO, O_WORKFLOW, O_BRANCH, O_RUNS, O_JOBFILTER, O_MAXJOBS,
-	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP
+	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY
 };
 
 static const struct {
@@ -260,6 +263,7 @@ static const struct {
 	{ "runs", 1, O_RUNS }, { "job-filter", 1, O_JOBFILTER }, { "max-jobs", 1, O_MAXJOBS },
 	{ "parallel", 1, O_PARALLEL }, { "api-url", 1, O_APIURL },
 	{ "pr-body-file", 1, O_PRBODYFILE }, { "keep", 1, O_KEEP },
+	{ "summary", 1, O_SUMMARY },
 };
 
 static void
@@ -294,6 +298,11 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 			    q(arg, 0));
 		break;
 	case O_OUTPUT: c->output = arg; break;
+	case O_SUMMARY:
+		if (!*arg)
+			usage_error("--summary: empty file name");
+		c->summary = arg;
+		break;
 	case O_QUIET: c->log_level = LOG_WARN; break;
 	case O_VERBOSE: c->log_level = LOG_DEBUG; break;
 	case O_NOTRUNK: c->trunk = 0; break;

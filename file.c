@@ -412,3 +412,23 @@ fail:
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return -1;
 }
+
+int
+file_append(const char *path, const char *data, size_t len, struct buf *why)
+{
+	int fd;
+
+	/* O_NONBLOCK: a FIFO nobody reads fails at once instead of hanging. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0666);
+	if (fd < 0 || write_all(fd, data ? data : "", len) < 0) {
+		buf_printf(why, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (close(fd) < 0) {
+		buf_printf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -66,6 +66,11 @@ long file_guarded(const struct blob *bl, long (*fn)(void *arg), void *arg);
  * whose handler calls file_remove_temp(). */
 int file_write_atomic(const char *path, const char *p, size_t len, struct buf *why);
 
+/* Append len bytes to path, created (mode 0666 minus the umask) when
+ * missing, as GitHub's GITHUB_STEP_SUMMARY is written.  Returns 0, or -1
+ * with why set ("PATH: cause"). */
+int file_append(const char *path, const char *p, size_t len, struct buf *why);
+
 /* Remove the temporary file of a file_write_atomic() in progress, if any.
  * Async-signal-safe: for the handler of a signal the program dies of
  * (spawn_catch_signals). */

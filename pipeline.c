@@ -20,6 +20,7 @@ static const struct source *const fallbacks[] = {
 
 static const struct sink *const sinks[] = {
 	&sink_output,
+	&sink_summary,
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])

@@ -60,7 +60,13 @@ struct sink {
 };
 
 extern const struct source source_list, source_trunk, source_fallback;
-extern const struct sink sink_output;
+extern const struct sink sink_output, sink_summary;
+
+/* The job summary (sink_summary.c), for its tests: the run as Markdown
+ * into out, and one text made safe for a Markdown table cell or line. */
+#define SUMMARY_MAX_ROWS 200
+void summary_render(const struct run *r, struct buf *out);
+void summary_escape(struct buf *out, const char *s);
 
 /* The node id of a test as the fallback and the logs name it, split for the
  * keyword form, added to r->set with reason rs. */

@@ -8,7 +8,7 @@
 #include "match.h"
 #include "pipeline.h"
 
-#define SRC "re-enable"
+#define SRC REENABLE_DIAG_SOURCE
 /* Keys named in one line, at most; the rest are counted. */
 #define SHOW_KEYS 5
 
@@ -496,9 +496,9 @@ keep_one(struct run *r, const char *arg)
 		buf_printf(&line, "%s%zu %s of the runtime list dropped", line.len ? "; " : "",
 		    kp.runtime, kp.runtime == 1 ? "entry" : "entries");
 	if (line.len)
-		diag_add(&r->diags, LOG_INFO, "keep", "%s: %s", shown(arg, strlen(arg), 0), line.p);
+		diag_add(&r->diags, LOG_INFO, KEEP_DIAG_SOURCE, "%s: %s", shown(arg, strlen(arg), 0), line.p);
 	else
-		diag_add(&r->diags, LOG_INFO, "keep", "%s: no source excludes it", shown(arg, strlen(arg), 0));
+		diag_add(&r->diags, LOG_INFO, KEEP_DIAG_SOURCE, "%s: no source excludes it", shown(arg, strlen(arg), 0));
 	buf_free(&line);
 	buf_free(&kp.path);
 	buf_free(&kp.cls);

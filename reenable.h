@@ -21,6 +21,12 @@
 
 struct run;
 
+/* The sources of its diagnostics: one info record for each issue
+ * re-enabled ("issue N re-enabled by WORDS: ...") and each --keep; the
+ * job summary (sink_summary.c) lists them. */
+#define REENABLE_DIAG_SOURCE "re-enable"
+#define KEEP_DIAG_SOURCE "keep"
+
 /* One mention of an issue: its number (digits) and the words that named
  * it ("Fixes #12"), both inside the scanned text. */
 typedef void (*reenable_found_fn)(void *arg, const char *issue, size_t issue_len,
