@@ -5,25 +5,166 @@
 # Inputs come only from the environment, never from the command line of a
 # shell: INPUT_PLATFORM, INPUT_ROOT, INPUT_TESTS_DIR (white-space separated,
 # one --tests-dir each), INPUT_DISABLED_URL, INPUT_FALLBACK, INPUT_FORMAT,
-# INPUT_EXTRA_ARGS (split at white space into separate arguments; no quotes,
-# globs or expansions are interpreted), INPUT_GITHUB_TOKEN (exported as
-# GH_TOKEN for gh and GITHUB_TOKEN for the curl path: environment, never
-# argv).  Empty inputs are left out, so that exclusions' own defaults apply.
+# INPUT_DISABLED_TESTS_FILE (with format pytorch: the file written, default
+# .pytorch-disabled-tests.json in the working directory), INPUT_EXTRA
+# (white-space separated files, one --extra each), INPUT_COLLECT ("true":
+# --collect), INPUT_PYTHON (--python), INPUT_SUMMARY ("false": no job
+# summary), INPUT_EXTRA_ARGS (split into words as a POSIX shell splits
+# them, with nothing run or expanded: see split_words), INPUT_GITHUB_TOKEN
+# (exported as GH_TOKEN for gh and GITHUB_TOKEN for the curl path:
+# environment, never argv).  Empty inputs are left out, so that
+# exclusions' own defaults apply; extra-args come last, so they win.
+#
+# With GITHUB_STEP_SUMMARY set (and summary not "false"), exclusions
+# appends its Markdown report there (--summary).  With format pytorch the
+# runtime file is written with -o, and DISABLED_TESTS_FILE=<its absolute
+# path> is appended to $GITHUB_ENV, so that the job's next steps (PyTorch's
+# test harness) read it.
 #
 # Outputs:
 #   args   the printed result (the one line of --deselect words, or the
 #          whole text of another --format), written in the multi-line form
 #          with a random delimiter
 #   count  the number of exclusions in it (node ids; for --format keyword
-#          its "not (...)" terms, one of which may stand for several)
-#   file   a file holding the result as printed
+#          its "not (...)" terms, one of which may stand for several; for
+#          --format pytorch the runtime file's entries)
+#   file   a file holding the result as printed (format pytorch: the
+#          runtime file itself)
 #
 # EXCLUSIONS_BIN names the binary (default: exclusions beside this script).
-# Exit status: that of exclusions (0 whenever a result was printed).
+# Exit status: that of exclusions (0 whenever a result was printed); 2,
+# with one line on stderr and nothing run, for an input that makes no
+# sense (an unterminated quote in extra-args, collect neither true nor
+# false, a file name with a newline).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bin=${EXCLUSIONS_BIN:-$here/exclusions}
+
+# die MESSAGE: an input error, before anything has run.
+die() {
+	printf 'exclusions action: %s\n' "$1" >&2
+	exit 2
+}
+
+# split_words TEXT: the words a POSIX shell would make of TEXT, into the
+# array WORDS, with nothing executed or expanded.  Outside quotes, blanks
+# (space, tab, newline) separate words, a backslash takes the next
+# character as it is (backslash-newline is removed), and a # that starts a
+# word starts a comment to the end of the line; '...' keeps everything up to
+# the next '; "..." keeps everything but \" \\ \$ \` (the character after
+# the backslash) and backslash-newline (removed).  $, `, globs (* ? [), ~
+# and operators (; | & < > ( )) are ordinary characters: no variable,
+# command, pathname or tilde expansion, no second command.  '' and "" make
+# an empty word.  An unterminated quote or a final lone backslash: returns 1
+# with WHY set.
+split_words() {
+	local s=$1 LC_ALL=C
+	local n=${#s} i=0 c word='' inword=0
+	WORDS=()
+	WHY=
+	while [ "$i" -lt "$n" ]; do
+		c=${s:i:1}
+		case $c in
+		' ' | $'\t' | $'\n')
+			if [ "$inword" -eq 1 ]; then
+				WORDS+=("$word")
+				word='' inword=0
+			fi
+			i=$((i + 1)) ;;
+		'#')
+			if [ "$inword" -eq 1 ]; then
+				word+=$c
+				i=$((i + 1))
+			else
+				while [ "$i" -lt "$n" ] && [ "${s:i:1}" != $'\n' ]; do
+					i=$((i + 1))
+				done
+			fi ;;
+		\\)
+			if [ $((i + 1)) -ge "$n" ]; then
+				WHY='a backslash ends the text (escaping nothing)'
+				return 1
+			fi
+			c=${s:i+1:1}
+			if [ "$c" != $'\n' ]; then
+				word+=$c
+				inword=1
+			fi
+			i=$((i + 2)) ;;
+		\')
+			local rest=${s:i+1}
+			case $rest in *\'*) ;; *)
+				WHY="unterminated single quote at character $((i + 1))"
+				return 1 ;;
+			esac
+			rest=${rest%%\'*}
+			word+=$rest
+			inword=1
+			i=$((i + ${#rest} + 2)) ;;
+		'"')
+			local start=$((i + 1))
+			inword=1
+			i=$((i + 1))
+			while :; do
+				if [ "$i" -ge "$n" ]; then
+					WHY="unterminated double quote at character $start"
+					return 1
+				fi
+				c=${s:i:1}
+				if [ "$c" = '"' ]; then
+					i=$((i + 1))
+					break
+				fi
+				if [ "$c" = \\ ] && [ $((i + 1)) -lt "$n" ]; then
+					case ${s:i+1:1} in
+					'"' | \\ | '$' | '`')
+						word+=${s:i+1:1}
+						i=$((i + 2))
+						continue ;;
+					$'\n')
+						i=$((i + 2))
+						continue ;;
+					esac
+				fi
+				word+=$c
+				i=$((i + 1))
+			done ;;
+		*)
+			word+=$c
+			inword=1
+			i=$((i + 1)) ;;
+		esac
+	done
+	if [ "$inword" -eq 1 ]; then
+		WORDS+=("$word")
+	fi
+	return 0
+}
+
+# The multi-line form of GITHUB_OUTPUT and GITHUB_ENV: NAME<<DELIM, the
+# value, DELIM, with a delimiter that cannot occur in the value.
+put_var() {
+	local name=$1 value=$2 delim
+	while :; do
+		delim=EXCLUSIONS_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+		case $value in *"$delim"*) continue ;; esac
+		break
+	done
+	printf '%s<<%s\n%s\n%s\n' "$name" "$delim" "$value" "$delim"
+}
+
+# Every input is checked before anything runs.
+words=()
+if [ -n "${INPUT_EXTRA_ARGS:-}" ]; then
+	split_words "$INPUT_EXTRA_ARGS" || die "extra-args: $WHY"
+	words=("${WORDS[@]}")
+fi
+case ${INPUT_COLLECT:-} in
+'' | false | False | FALSE) collect=0 ;;
+true | True | TRUE) collect=1 ;;
+*) die "collect: expected true or false, not \"$INPUT_COLLECT\"" ;;
+esac
 
 if [ -n "${INPUT_GITHUB_TOKEN:-}" ]; then
 	export GH_TOKEN="$INPUT_GITHUB_TOKEN" GITHUB_TOKEN="$INPUT_GITHUB_TOKEN"
@@ -41,11 +182,19 @@ fi
 [ -n "${INPUT_DISABLED_URL:-}" ] && args+=(--disabled-url "$INPUT_DISABLED_URL")
 [ -n "${INPUT_FALLBACK:-}" ] && args+=(--fallback "$INPUT_FALLBACK")
 [ -n "${INPUT_FORMAT:-}" ] && args+=(--format "$INPUT_FORMAT")
-if [ -n "${INPUT_EXTRA_ARGS:-}" ]; then
+if [ -n "${INPUT_EXTRA:-}" ]; then
 	# read -a splits at white space and expands nothing.
-	read -r -d '' -a extra <<<"$INPUT_EXTRA_ARGS" || true
-	args+=("${extra[@]}")
+	read -r -d '' -a files <<<"$INPUT_EXTRA" || true
+	for f in "${files[@]}"; do
+		args+=(--extra "$f")
+	done
 fi
+[ "$collect" -eq 1 ] && args+=(--collect)
+[ -n "${INPUT_PYTHON:-}" ] && args+=(--python "$INPUT_PYTHON")
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ "${INPUT_SUMMARY:-true}" != false ]; then
+	args+=(--summary "$GITHUB_STEP_SUMMARY")
+fi
+args+=("${words[@]}")
 
 # The form that will be printed: the last --format wins, as in exclusions.
 format=args
@@ -56,9 +205,26 @@ for a in "${args[@]}"; do
 	prev=$a
 done
 
-result=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/exclusions.XXXXXX")
+if [ "$format" = pytorch ]; then
+	# The runtime file, where the next steps will look for it.
+	result=${INPUT_DISABLED_TESTS_FILE:-.pytorch-disabled-tests.json}
+	case $result in
+	*$'\n'* | *$'\r'*) die "disabled-tests-file: a file name with a line break" ;;
+	'') die "disabled-tests-file: empty" ;;
+	/*) ;;
+	*) result=$PWD/$result ;;
+	esac
+	args+=(-o "$result")
+else
+	result=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/exclusions.XXXXXX")
+fi
+
 status=0
-"$bin" "${args[@]}" >"$result" || status=$?
+if [ "$format" = pytorch ]; then
+	"$bin" "${args[@]}" || status=$?
+else
+	"$bin" "${args[@]}" >"$result" || status=$?
+fi
 if [ "$status" -ne 0 ]; then
 	echo "exclusions failed with status $status" >&2
 	exit "$status"
@@ -79,24 +245,30 @@ json)
 	count=$(grep -o '"node_id":' "$result" | wc -l) ;;
 keyword)
 	count=$(grep -o 'not (' "$result" | wc -l) ;;
+pytorch)
+	# exclusions writes one entry a line, "  KEY: [URL, [PLATFORMS]]":
+	# a line that starts with two spaces and a quote is a key (a string
+	# never holds a raw line break).
+	count=$(grep -c '^  "' "$result" || true) ;;
 *)
 	count=$(grep -c . "$result" || true) ;;
 esac
 count=$((count + 0))
 
-# A delimiter that cannot occur in the value.
-while :; do
-	delim=EXCLUSIONS_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-	case $value in *"$delim"*) continue ;; esac
-	break
-done
-
 out=${GITHUB_OUTPUT:-/dev/stdout}
 {
-	printf 'args<<%s\n%s\n%s\n' "$delim" "$value" "$delim"
+	put_var args "$value"
 	printf 'count=%s\n' "$count"
 	printf 'file=%s\n' "$result"
 } >>"$out"
 
+if [ "$format" = pytorch ]; then
+	if [ -n "${GITHUB_ENV:-}" ]; then
+		put_var DISABLED_TESTS_FILE "$result" >>"$GITHUB_ENV"
+		echo "exclusions: DISABLED_TESTS_FILE=$result for the next steps"
+	else
+		echo "exclusions: GITHUB_ENV is not set: export DISABLED_TESTS_FILE=$result yourself"
+	fi
+fi
 echo "exclusions: $count exclusions ($format):"
 printf '%s\n' "$value"

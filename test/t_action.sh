@@ -22,6 +22,10 @@ for f in "$ACTION_SH" "$ACTION_YML"; do
 	fi
 done
 
+# (The job summary, the runtime file with GITHUB_ENV, extra-args split as a
+# shell splits quoted words, and the extra/collect/python inputs are cases
+# below; the last ones against a stand-in binary that records its argv.)
+#
 # The action runs in the job's working directory; here a scratch one with
 # the fixture list in it, so that extra-args can name it without a path.
 RUN=$WORK/run
@@ -38,6 +42,9 @@ run_action() {
 		cd "$RUN" || exit 1
 		env -u INPUT_PLATFORM -u INPUT_ROOT -u INPUT_TESTS_DIR -u INPUT_DISABLED_URL \
 			-u INPUT_FALLBACK -u INPUT_FORMAT -u INPUT_EXTRA_ARGS -u INPUT_GITHUB_TOKEN \
+			-u INPUT_DISABLED_TESTS_FILE -u INPUT_EXTRA -u INPUT_COLLECT -u INPUT_PYTHON \
+			-u INPUT_SUMMARY -u GITHUB_STEP_SUMMARY -u GITHUB_ENV \
+			-u REENABLED_ISSUES -u PR_BODY -u COMMIT_MESSAGES \
 			GITHUB_OUTPUT="$WORK/$tag.output" RUNNER_TEMP="$WORK" \
 			EXCLUSIONS_BIN="$EXCLUSIONS" "$@" \
 			bash "$ACTION_SH" </dev/null >"$WORK/$tag.out" 2>"$WORK/$tag.err"
@@ -169,6 +176,219 @@ else
 	fail "action: the token goes to the environment, not to argv" "$(cat "$WORK/fake.txt" 2>/dev/null)"
 fi
 
+# ---------------------------------------------------------------------------
+# The job summary: the real binary on the sample tree and the fixture list,
+# one issue re-enabled, one test kept, appended to what the file held.
+printf '## an earlier step\n\n' >"$WORK/summary.md"
+run_action summary INPUT_ROOT="$SAMPLE" GITHUB_STEP_SUMMARY="$WORK/summary.md" \
+	REENABLED_ISSUES=190101 \
+	INPUT_EXTRA_ARGS="--no-trunk --disabled-file disabled.json -q
+--keep 'test_fuzz_symbolize (__main__.TestExperimentalUtils)'"
+sum=$WORK/summary.md
+expect_eq "summary: status 0" 0 "$RC"
+ids=$(output "$WORK/summary.output" count)
+expect_eq "summary: one re-enabled and one kept test are left out of the result" $((direct_ids - 2)) "$ids"
+expect_eq "summary: appended after what the file held" "## an earlier step" "$(head -n 1 "$sum")"
+check "summary: heading with the count" grep -qx "### exclusions: $ids tests excluded" "$sum"
+check "summary: counts by source" grep -q "^disabled-list: $ids · trunk-run: 0 · fallback: 0 · re-enabled or kept: 2 · " "$sum"
+rows=$(grep -c '^| <code>' "$sum")
+expect_eq "summary: one table row per exclusion" "$ids" "$rows"
+check "summary: a row names the node id, its source and its issue, linked" grep -qxF \
+	'| <code>test/profiler/test\_profiler.py::TestProfiler::test\_user\_annotation</code> | disabled-list | [\#190104](https://github.com/pytorch/pytorch/issues/190104) |' "$sum"
+check "summary: the re-enabled issue and the words that did it" grep -qE \
+	'^- \*\*re-enable\*\*: issue 190101 re-enabled by REENABLED\\_ISSUES: test\\_kineto ' "$sum"
+check "summary: the kept test" grep -qE '^- \*\*keep\*\*: test\\_fuzz\\_symbolize .*1 test no longer excluded' "$sum"
+check "summary: warnings, escaped" grep -qF -- '- **disabled list**: unknown platform "\<fill this in' "$sum"
+if grep -q 'test/profiler/test\\_profiler.py::TestProfiler::test\\_kineto<' "$sum"; then
+	fail "summary: the re-enabled test is not in the table" "$(grep test..kineto "$sum")"
+else
+	pass "summary: the re-enabled test is not in the table"
+fi
+
+# Text from a list that tries to break out of the table or inject HTML:
+# every row keeps its four cell borders, no tag or link gets through.
+"$PY" - "$RUN/disabled.json" "$RUN/hostile.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["test_kineto (__main__.TestProfiler)"][2] = ["linux", "x|y`z`</code><script>alert(1)</script>\n| a | b |", "[a](javascript:alert(1))"]
+json.dump(d, open(sys.argv[2], "w"))
+PYEOF
+: >"$WORK/hostile.md"
+"$EXCLUSIONS" --no-trunk --disabled-file "$RUN/hostile.json" --root "$SAMPLE" -q \
+	--keep 'te|st`<b>' --summary "$WORK/hostile.md" >/dev/null 2>&1
+# (a ] escaped by a backslash closes no link)
+if grep -qiE '(^|[^\])<(script|b>)|(^|[^\])\]\(javascript' "$WORK/hostile.md"; then
+	fail "summary: hostile text stays text" "$(grep -iE '(^|[^\])<(script|b>)|(^|[^\])\]\(javascript' "$WORK/hostile.md")"
+elif ! grep -qF 'x\|y\`z\`\</code\>\<script\>' "$WORK/hostile.md"; then
+	fail "summary: hostile text stays text" "the escaped warning is missing: $(grep -i script "$WORK/hostile.md")"
+else
+	pass "summary: hostile text stays text"
+fi
+bad=$(grep '^| ' "$WORK/hostile.md" | sed 's/\\|//g' | awk -F'|' 'NF != 5')
+if [ -z "$bad" ] && grep -q '^| <code>' "$WORK/hostile.md"; then
+	pass "summary: every table row has its three cells"
+else
+	fail "summary: every table row has its three cells" "$bad"
+fi
+
+# A summary file that cannot be written: one line, the result still
+# printed, status 1 (as for the output).
+"$EXCLUSIONS" --no-trunk --disabled-file "$RUN/disabled.json" --root "$SAMPLE" -q \
+	--summary "$WORK/no-such-dir/summary.md" >"$WORK/nosum.out" 2>"$WORK/nosum.err"
+rc=$?
+expect_eq "summary: unwritable: status 1" 1 "$rc"
+expect_eq "summary: unwritable: the result is still printed" "$direct_ids" "$(wc -w <"$WORK/nosum.out")"
+if [ "$(grep -c summary "$WORK/nosum.err")" -eq 1 ] &&
+	grep -q '^exclusions: cannot write the job summary .*no-such-dir/summary.md: No such file or directory$' "$WORK/nosum.err"; then
+	pass "summary: unwritable: one line on stderr"
+else
+	fail "summary: unwritable: one line on stderr" "$(cat "$WORK/nosum.err")"
+fi
+run_action nosummary INPUT_ROOT="$SAMPLE" GITHUB_STEP_SUMMARY="$WORK/off.md" INPUT_SUMMARY=false \
+	INPUT_EXTRA_ARGS="--no-trunk --disabled-file disabled.json -q"
+if [ "$RC" -eq 0 ] && [ ! -e "$WORK/off.md" ]; then pass "summary: input summary false writes none"
+else fail "summary: input summary false writes none" "status $RC"; fi
+
+# ---------------------------------------------------------------------------
+# format pytorch: the runtime file in the working directory, its absolute
+# path in GITHUB_ENV for the next steps, its entries counted.
+rm -f "$RUN/.pytorch-disabled-tests.json"
+: >"$WORK/github_env"
+run_action pytorch INPUT_ROOT="$SAMPLE" INPUT_FORMAT=pytorch GITHUB_ENV="$WORK/github_env" \
+	INPUT_EXTRA_ARGS="--no-trunk --disabled-file disabled.json -q"
+rt=$RUN/.pytorch-disabled-tests.json
+expect_eq "pytorch: status 0" 0 "$RC"
+want=$("$EXCLUSIONS" -q --no-trunk --disabled-file "$RUN/disabled.json" --root "$SAMPLE" --format pytorch 2>/dev/null)
+if [ -f "$rt" ] && [ "$(cat "$rt")" = "$want" ]; then pass "pytorch: the runtime file is written in the working directory"
+else fail "pytorch: the runtime file is written in the working directory" "$(ls -la "$RUN")"; fi
+expect_eq "pytorch: GITHUB_ENV names it by its absolute path" "$rt" "$(output "$WORK/github_env" DISABLED_TESTS_FILE)"
+keys=$("$PY" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$rt" 2>/dev/null)
+if [ "${keys:-0}" -ge 10 ]; then
+	expect_eq "pytorch: count is the file's number of keys" "$keys" "$(output "$WORK/pytorch.output" count)"
+else
+	fail "pytorch: count is the file's number of keys" "the file has ${keys:-no} keys"
+fi
+expect_eq "pytorch: file output is the runtime file" "$rt" "$(output "$WORK/pytorch.output" file)"
+expect_eq "pytorch: args output holds it" "$want" "$(output "$WORK/pytorch.output" args)"
+# An empty result is {} and 0, not the lines of braces.
+echo '{}' >"$RUN/empty.json"
+run_action pytorch0 INPUT_ROOT="$SAMPLE" INPUT_FORMAT=pytorch INPUT_DISABLED_TESTS_FILE="$WORK/empty-rt.json" \
+	INPUT_FALLBACK=never INPUT_EXTRA_ARGS="--no-trunk --disabled-file empty.json -q"
+expect_eq "pytorch: an empty file counts 0" "0:0:{}" "$RC:$(output "$WORK/pytorch0.output" count):$(cat "$WORK/empty-rt.json" 2>/dev/null)"
+# Another place, relative to the working directory; and one given through
+# extra-args' --format.
+mkdir -p "$RUN/sub"
+: >"$WORK/github_env2"
+run_action pytorch2 INPUT_ROOT="$SAMPLE" GITHUB_ENV="$WORK/github_env2" INPUT_DISABLED_TESTS_FILE=sub/rt.json \
+	INPUT_EXTRA_ARGS="--no-trunk --disabled-file disabled.json -q --format=pytorch"
+expect_eq "pytorch: disabled-tests-file input, relative" "0:$RUN/sub/rt.json:$keys" \
+	"$RC:$(output "$WORK/github_env2" DISABLED_TESTS_FILE):$(output "$WORK/pytorch2.output" count)"
+check "pytorch: GITHUB_ENV in the multi-line form with a random delimiter" \
+	grep -qE '^DISABLED_TESTS_FILE<<EXCLUSIONS_[0-9a-f]{32}$' "$WORK/github_env2"
+
+# ---------------------------------------------------------------------------
+# extra-args are split as a shell splits words, with nothing run: a stand-in
+# binary records its argv (NUL-separated) and prints one exclusion.
+cat >"$WORK/argvbin" <<'FAKE'
+#!/bin/sh
+printf '%s\0' "$@" >"$FAKE_ARGV"
+printf -- '--deselect=t.py::T::test_a\n'
+FAKE
+chmod +x "$WORK/argvbin"
+
+# argv_of TAG: the recorded argv, one "[word]" a line (a newline inside a
+# word shows as \n).
+argv_of() {
+	local w
+	[ -f "$WORK/$1.argv" ] || { echo '<not run>'; return; }
+	while IFS= read -r -d '' w; do
+		w=${w//$'\n'/\\n}
+		printf '[%s]\n' "$w"
+	done <"$WORK/$1.argv"
+}
+
+# fake_action TAG VAR=VALUE...: run_action with the stand-in.
+fake_action() {
+	local tag=$1; shift
+	rm -f "$WORK/$tag.argv"
+	run_action "$tag" EXCLUSIONS_BIN="$WORK/argvbin" FAKE_ARGV="$WORK/$tag.argv" "$@"
+}
+
+rm -f "$RUN"/pwned* "$RUN"/PWNED*
+fake_action quoted INPUT_PLATFORM= INPUT_EXTRA_ARGS="--keep 'a b' --filter \"x\\\"y\" \$(touch pwned1)
+\`touch pwned2\` * ~ \$HOME \${HOME} a\\ b '' \"\" 'it'\\''s' \"\\\$x \\\\ \\z\" # a comment 'unterminated
+--last;touch pwned3 '\$(touch pwned4)' x#y"
+want='[--keep]
+[a b]
+[--filter]
+[x"y]
+[$(touch]
+[pwned1)]
+[`touch]
+[pwned2`]
+[*]
+[~]
+[$HOME]
+[${HOME}]
+[a b]
+[]
+[]
+[it'"'"'s]
+[$x \ \z]
+[--last;touch]
+[pwned3]
+[$(touch pwned4)]
+[x#y]'
+expect_eq "extra-args: quoted words, as a shell splits them" "$want" "$(argv_of quoted)"
+expect_eq "extra-args: nothing expanded or run" "0:" "$RC:$(find "$RUN" -maxdepth 1 -name 'pwned*' | paste -sd' ' -)"
+
+for bad in "--keep 'a b" '--keep "a b' '--keep "a \" b' "x\\"; do
+	fake_action unterminated INPUT_EXTRA_ARGS="$bad"
+	if [ "$RC" -eq 2 ] && [ "$(argv_of unterminated)" = '<not run>' ] && [ ! -s "$WORK/unterminated.out" ] &&
+		[ "$(wc -l <"$WORK/unterminated.err")" -eq 1 ] && grep -q '^exclusions action: extra-args: ' "$WORK/unterminated.err"; then
+		pass "extra-args: [$bad]: one line, status 2, nothing run"
+	else
+		fail "extra-args: [$bad]: one line, status 2, nothing run" "status $RC, argv $(argv_of unterminated), $(cat "$WORK/unterminated.err")"
+	fi
+done
+
+# The real binary takes a quoted key with spaces as one --keep.
+run_action keep INPUT_ROOT="$SAMPLE" \
+	INPUT_EXTRA_ARGS="--no-trunk --disabled-file disabled.json -q --keep 'test_kineto (__main__.TestProfiler)'"
+got=$(output "$WORK/keep.output" args)
+if [ "$RC" -eq 0 ] && [ "$(output "$WORK/keep.output" count)" -eq $((direct_ids - 1)) ] &&
+	[[ $got != *TestProfiler::test_kineto* ]]; then
+	pass "extra-args: a quoted --keep key reaches the binary as one word"
+else
+	fail "extra-args: a quoted --keep key reaches the binary as one word" "status $RC: $got"
+fi
+
+# extra, collect and python become their options (one --extra a file).
+fake_action inputs INPUT_PLATFORM=linux INPUT_EXTRA="config_x86_64.txt
+  more lists.txt" INPUT_COLLECT=true INPUT_PYTHON=/opt/py/bin/python3 INPUT_EXTRA_ARGS=--no-trunk
+want='[--platform]
+[linux]
+[--extra]
+[config_x86_64.txt]
+[--extra]
+[more]
+[--extra]
+[lists.txt]
+[--collect]
+[--python]
+[/opt/py/bin/python3]
+[--no-trunk]'
+expect_eq "inputs: extra, collect, python to their options" "$want" "$(argv_of inputs)"
+fake_action nocollect INPUT_COLLECT=false GITHUB_STEP_SUMMARY="$WORK/s2.md"
+expect_eq "inputs: collect false adds nothing; the summary goes to GITHUB_STEP_SUMMARY" \
+	"[--summary]
+[$WORK/s2.md]" "$(argv_of nocollect)"
+fake_action badcollect INPUT_COLLECT=yes
+expect_eq "inputs: collect neither true nor false: status 2, nothing run" "2:<not run>" "$RC:$(argv_of badcollect)"
+fake_action badfile INPUT_FORMAT=pytorch INPUT_DISABLED_TESTS_FILE="a
+b.json"
+expect_eq "inputs: a disabled-tests-file with a line break: status 2, nothing run" "2:<not run>" "$RC:$(argv_of badfile)"
+
 # action.yml: every expression in it is either an input passed through
 # env: (INPUT_X: ${{ inputs.x }}) or an output taken from the run step; no
 # run: line holds one; every input declared has its env: line.
@@ -195,7 +415,7 @@ if [ -n "$inputs" ] && [ -z "$missing" ]; then
 else
 	fail "action.yml: every input goes through env:" "missing:$missing"
 fi
-for want in platform root tests-dir disabled-url fallback format extra-args; do
+for want in platform root tests-dir disabled-url fallback format extra-args disabled-tests-file extra collect python summary; do
 	check "action.yml: input $want" grep -qx "  $want:" <(printf '%s\n' "$inputs" | sed 's/^/  /; s/$/:/')
 done
 for o in args count; do
