@@ -54,6 +54,7 @@ struct config {
 	/* output */
 	enum format format;
 	const char *output;
+	const char *explain;            /* --explain TEST: explain.h */
 };
 
 #endif
