@@ -131,6 +131,18 @@ set_method(struct target *t, const char *m, size_t n)
 	t->meth = xstrndup(m, br ? (size_t)(br - m) : n);
 }
 
+/* Is id a collected test, or one with [parameters]? */
+static int
+collected_has(const struct strlist *l, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strncmp(l->v[i], id, n) == 0 && (l->v[i][n] == '\0' || l->v[i][n] == '['))
+			return 1;
+	return 0;
+}
+
 /* A node id: its class and method; is it a test of this run? */
 static void
 resolve_nodeid(struct target *t, const char *a, const struct run *r)
@@ -143,6 +155,11 @@ resolve_nodeid(struct target *t, const char *a, const struct run *r)
 	strlist_add(&t->ids, a);
 	if (t->checked >= 0)
 		t->checked = scope_check(&r->scope, a, &t->fixed, &t->why) == 0;
+	/* The collected list answers for prefixes: this is one test. */
+	if (t->checked > 0 && r->scope.collected && !collected_has(r->scope.collected, a)) {
+		t->checked = 0;
+		buf_printf(&t->why, "only the start of collected tests' node ids");
+	}
 	buf_free(&p);
 	buf_free(&c);
 	buf_free(&m);
@@ -741,6 +758,24 @@ cmp_item(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* Whether the fallback was used, and by which part of its rule. */
+static void
+fallback_line(struct buf *o, const struct run *r)
+{
+	enum fallback_mode m = r->cfg->fallback;
+	int failed_all = r->sources_failed == r->sources_asked;
+
+	if (m == FB_ALWAYS || m == FB_NEVER)
+		buf_printf(o, "fallback: %s (--fallback %s)\n", r->used_fallback ? "used" : "not used",
+		    m == FB_ALWAYS ? "always" : "never");
+	else if (r->used_fallback)
+		buf_printf(o, "fallback: used (%s)\n", failed_all ? "every source failed" :
+		    "the sources found nothing to exclude");
+	else
+		buf_printf(o, "fallback: not used (%s)\n", r->found > 0 && !failed_all ?
+		    "the sources found tests to exclude" : "--fallback on-error, and a source worked");
+}
+
 static void
 show_test(struct buf *o, const struct explain *e, const struct run *r, const char *kept)
 {
@@ -771,7 +806,7 @@ show_test(struct buf *o, const struct explain *e, const struct run *r, const cha
 		    t->cls, t->meth, (int)(strlen(t->cls) - devlen), t->cls, (int)base, t->meth, (int)devlen, dev,
 		    dtype ? ", dtype " : "", dtype ? dtype : "");
 	buf_printf(o, "platforms of this run: %s\n", r->cfg->platform_text);
-	buf_printf(o, "fallback: %s\n", r->used_fallback ? "used" : "not used");
+	fallback_line(o, r);
 	if (kept)
 		buf_printf(o, "--keep: %s runs this test\n", kept);
 	if (e->list_note.len)

@@ -63,7 +63,7 @@ printf '# hand-kept\n%s\n' "$KINETO" >"$WORK/fallback.txt"
 X two --fallback always --fallback-file "$WORK/fallback.txt" --explain "$KINETO"
 expect_out "explain: a test excluded by the list and the fallback file (exact text, exit 0)" two 0 <<EOF
 $KINETO_HEAD
-fallback: used
+fallback: used (--fallback always)
 
 $KINETO_RULES
   re-enabling: issue 190101 is not re-enabled
@@ -77,6 +77,13 @@ verdict: excluded by 2 entries (disabled-list 1, fallback 1)
 EOF
 check "explain: the normal output is not printed" test -z "$(grep -e '--deselect' "$WORK/two.out")"
 check "explain: stderr still has the run's log" grep -q '^exclusions: disabled list: 20 entries' "$WORK/two.err"
+
+# The fallback by its rule: the list finds nothing, so the file is used.
+echo '{}' >"$WORK/empty.json"
+X auto --disabled-file "$WORK/empty.json" --fallback-file "$WORK/fallback.txt" --explain "$KINETO"
+has "explain: the fallback used by its rule, and why" auto 0 \
+	"fallback: used (the sources found nothing to exclude)" "fallback: $KINETO" \
+	"verdict: excluded by 1 entry (fallback 1)"
 
 # The same test named by its key; --format json changes nothing.
 X key --fallback never --format json --explain 'test_kineto (__main__.TestProfiler)'
@@ -97,7 +104,7 @@ REENABLED_ISSUES='7, 190101' PR_BODY='This PR fixes #190101.' \
 	X reen --fallback always --fallback-file "$WORK/fallback.txt" --explain "$KINETO"
 expect_out "explain: a re-enabled test: which words, the fallback line dropped with it (exact text, exit 1)" reen 1 <<EOF
 $KINETO_HEAD
-fallback: used
+fallback: used (--fallback always)
 
 $KINETO_RULES
   re-enabling: issue 190101 is re-enabled by REENABLED_ISSUES, PR_BODY "fixes #190101"
@@ -156,7 +163,7 @@ explain: $P/test_parametrized.py::TestParam::test_plain
 test: class TestParam, method test_plain
 in this run: yes (the test tree)
 platforms of this run: linux
-fallback: not used
+fallback: not used (--fallback never)
 
 no source names this test
 
@@ -179,6 +186,19 @@ X base --explain 'test_ops (__main__.TestProfilerDevice)'
 check "explain: the key of a device-generic base class: no such test, what it stands for as an entry" \
 	grep -q '^in this run: no: no test of class TestProfilerDevice is named test_ops; as an entry, the key stands for test/profiler/test_profiler_device.py::TestProfilerDevice' "$WORK/base.out"
 
+# --collected: the tests are the collected ones; a printed --deselect that
+# is a prefix of the test's id removes it too (pytest's prefix match).
+printf '%s\n' "$KINETO" "${KINETO}_profiler_api" "$P/test_parametrized.py::TestParam::test_size_n_1" \
+	'' '3 tests collected in 0.01s' >"$WORK/collected.txt"
+X coll --collected "$WORK/collected.txt" --explain "${KINETO}_profiler_api"
+has "explain: --collected: pytest's prefix match is said, and counts" coll 0 \
+	"in this run: yes (the collected list)" \
+	"  result: excludes this test (pytest's --deselect=$KINETO is a prefix of its node id)" \
+	"verdict: excluded by 1 entry (disabled-list 1)"
+X coll2 --collected "$WORK/collected.txt" --explain "${KINETO}_prof"
+has "explain: --collected: the start of a collected id is not a test of this run" coll2 0 \
+	"in this run: no: only the start of collected tests' node ids (the entries are still checked against its name)"
+
 # -- device-generic ------------------------------------------------------------
 cat >"$WORK/generic.json" <<'EOF'
 {"test_ops (__main__.TestProfilerDevice)": ["190120", "https://github.com/pytorch/pytorch/issues/190120", []],
@@ -192,7 +212,7 @@ test: class TestProfilerDeviceCUDA, method test_ops_cuda_float32
 in this run: yes (the test tree)
 device-generic instantiation: TestProfilerDeviceCUDA::test_ops_cuda_float32 is TestProfilerDevice::test_ops instantiated for cuda, dtype float32
 platforms of this run: linux
-fallback: not used
+fallback: not used (the sources found tests to exclude)
 
 disabled-list: test_ops (__main__.TestProfilerDevice)
   issue: 190120 https://github.com/pytorch/pytorch/issues/190120
@@ -230,7 +250,7 @@ else
 	RC=$?
 	expect_out "explain: a test excluded by the list and two trunk runs (exact text, exit 0)" trunk 0 <<EOF
 $KINETO_HEAD
-fallback: not used
+fallback: not used (the sources found tests to exclude)
 
 $KINETO_RULES
   re-enabling: issue 190101 is not re-enabled
