@@ -55,6 +55,7 @@ struct config {
 	enum format format;
 	const char *output;
 	const char *summary;        /* --summary: Markdown appended (sink_summary.c) */
+	const char *explain;            /* --explain TEST: explain.h */
 };
 
 #endif

@@ -78,6 +78,11 @@ static const char usage_text[] =
 "  -o, --output FILE      write to FILE atomically instead of stdout\n"
 "  --summary FILE         append a Markdown report to FILE (GITHUB_STEP_SUMMARY):\n"
 "                         what is excluded and why, re-enabled, warnings\n"
+"  --explain TEST         instead, for TEST (a node id or a key): every entry of\n"
+"                         every source that names it or nearly does, the rule\n"
+"                         that matched or not, and the verdict, always on\n"
+"                         stdout; exit 0 when excluded, 1 when not (not with\n"
+"                         -o or --format pytorch)\n"
 "  -q, --quiet            warnings only on stderr\n"
 "  -v, --verbose          more detail on stderr\n"
 "  -h, --help, --version\n"
@@ -86,9 +91,9 @@ static const char usage_text[] =
 "be, is a usage error, found before any call is made.\n"
 "\n"
 "Exit status: 0 when a result was printed (fallback included), 1 when it\n"
-"(or the --summary report) could not be written, 2 for a usage error (what\n"
-"is wrong, then \"Try 'exclusions --help'.\", on stderr; nothing run, nothing\n"
-"printed).\n";
+"(or the --summary report) could not be written (--explain: 0 when the test\n"
+"is excluded, 1 when not), 2 for a usage error (what is wrong, then\n"
+"\"Try 'exclusions --help'.\", on stderr; nothing run, nothing printed).\n";
 
 static _Noreturn void usage_error(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -236,12 +241,35 @@ parse_keep(const char *s)
 	return s;
 }
 
+/* --explain: one test, a node id "path::Class::test" or a key. */
+static const char *
+parse_explain(const char *s)
+{
+	struct testkey k;
+	const char *why, *a, *b;
+
+	if (!*s)
+		usage_error("--explain: empty (expected a node id path::Class::test or a key \"test_name (module.Class)\")");
+	if (!text_is_clean(s))
+		usage_error("--explain: holds control characters: \"%s\"", q(s, 0));
+	if ((a = strstr(s, "::")) == NULL) {
+		if (key_parse(s, strlen(s), &k, &why) < 0)
+			usage_error("--explain: neither a node id path::Class::test nor a key \"test_name (module.Class)\": %s: \"%s\"",
+			    why, q(s, 0));
+		return s;
+	}
+	b = strstr(a + 2, "::");
+	if (a == s || !b || b == a + 2 || !b[2])
+		usage_error("--explain: not the node id of a test (path::Class::test): \"%s\"", q(s, 0));
+	return s;
+}
+
 enum opt_id {
 	O_URL, O_FILE, O_MAXBYTES, O_TIMEOUT, O_RETRIES, O_PLATFORM, O_ROOT,
 	O_TESTSDIR, O_DEVICES, O_FILTER, O_COLLECTED, O_FALLBACK, O_FBFILE,
 	O_FORMAT, O_OUTPUT, O_QUIET, O_VERBOSE, O_HELP, O_VERSION,
 	O_NOTRUNK, O_REPO, O_WORKFLOW, O_BRANCH, O_RUNS, O_JOBFILTER, O_MAXJOBS,
-	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY
+	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY, O_EXPLAIN
 };
 
 static const struct {
@@ -264,6 +292,7 @@ static const struct {
 	{ "parallel", 1, O_PARALLEL }, { "api-url", 1, O_APIURL },
 	{ "pr-body-file", 1, O_PRBODYFILE }, { "keep", 1, O_KEEP },
 	{ "summary", 1, O_SUMMARY },
+	{ "explain", 1, O_EXPLAIN },
 };
 
 static void
@@ -328,6 +357,11 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_APIURL: c->api_url = parse_url("--api-url", arg); break;
 	case O_PRBODYFILE: c->pr_body_file = arg; break;
 	case O_KEEP: strlist_add(&c->keep, parse_keep(arg)); break;
+	case O_EXPLAIN:
+		if (c->explain)
+			usage_error("--explain: one test at a time");
+		c->explain = parse_explain(arg);
+		break;
 	case O_HELP: fputs(usage_text, stdout); exit(0);
 	case O_VERSION: printf("exclusions %s\n", EXCLUSIONS_VERSION); exit(0);
 	}
@@ -626,6 +660,10 @@ main(int argc, char **argv)
 	c.pr_body = getenv("PR_BODY");
 	c.commit_messages = getenv("COMMIT_MESSAGES");
 	parse_args(&c, argc, argv);
+	if (c.explain && c.output)
+		usage_error("--explain prints on stdout: it does not go with -o");
+	if (c.explain && c.format == FMT_PYTORCH)
+		usage_error("--explain tells what the deselecting forms exclude: it does not go with --format pytorch");
 	check_paths(&c);
 	rc = pipeline_run(&c);
 	strlist_free(&c.tests_dirs);

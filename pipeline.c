@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
 #include "file.h"
 #include "reenable.h"
 
@@ -125,6 +126,7 @@ int
 pipeline_run(const struct config *c)
 {
 	struct run r;
+	struct explain *explain;
 	void *state[COUNT(sources)];
 	int show = c->log_level, rc = 0;
 
@@ -159,10 +161,15 @@ pipeline_run(const struct config *c)
 	}
 	apply_fallback(&r);
 	exclset_finish(&r.set);
+	/* --explain: what the sources said, before re-enabling. */
+	explain = explain_start(&r);
 	/* Between the sources and the sinks: what must run whatever they
 	 * say (re-enabled issues, --keep). */
 	reenable_apply(&r);
-	for (size_t i = 0; i < COUNT(sinks); i++)
+	/* --explain prints its explanation instead of the sinks' output. */
+	if (explain)
+		rc = explain_finish(explain, &r);
+	for (size_t i = 0; i < COUNT(sinks) && !c->explain; i++)
 		if (sinks[i]->wanted(&r) && sinks[i]->emit(&r) < 0)
 			rc = 1;
 	exclset_free(&r.set);

@@ -1,7 +1,8 @@
 /*
  * pipeline: one run.  The scope (which tests this run has), then every
  * source on one pool of children, then the fallback rule, then
- * re-enabling and --keep (reenable.h), then every sink.
+ * re-enabling and --keep (reenable.h), then every sink; with --explain,
+ * explain.h looks before and after re-enabling and prints instead of them.
  *
  *   sources ──► entries mapped to node ids ──► exclusion set ──► re-enabling ──► sinks
  *
