@@ -31,7 +31,7 @@ bench: exclusions
 	bash test/bench.sh
 
 clean:
-	rm -f exclusions *.o $(UNIT_BINS)
+	rm -f exclusions exclusions-static *.o $(UNIT_BINS)
 
 .PHONY: all check bench clean
 
@@ -132,6 +132,8 @@ $(OUT)/test/test_%: test/test_%.c test/unit.h $(OUT_LIBOBJS)
 	$(CC) $(CSTD) $(WARN) $(XCFLAGS) -I. -o $@ $< $(OUT_LIBOBJS) $(XLDFLAGS)
 
 out-build: $(OUT)/exclusions $(OUT_UNITS)
+
+out-units: $(OUT_UNITS)
 endif
 
 SAN_CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -206,6 +208,35 @@ check-without-tools: exclusions $(UNIT_BINS)
 	echo "check-without-tools: curl, gh and pytest hidden"; \
 	PATH="$$d/bin" PYTHONPATH="$$d/py" bash test/run $(UNIT_BINS)
 
+# A fully static binary for minimal CI images, and the suite run once
+# against it:
+#   make static          exclusions-static: musl-gcc (Debian's musl-tools),
+#                        -static, stripped; warning-free like the rest
+#   make check-static    the shell suite with EXCLUSIONS=exclusions-static
+#                        (test/lib.sh takes the binary from EXCLUSIONS), the
+#                        unit tests built with musl too, in a temporary
+#                        directory; fails unless ldd finds the binary static
+MUSL_CC       ?= musl-gcc
+STATIC_CFLAGS ?= -O2
+STATIC_BIN     = exclusions-static
+
+static: $(STATIC_BIN)
+
+$(STATIC_BIN): exclusions.c $(LIB_SRCS) $(HDRS)
+	@command -v $(MUSL_CC) >/dev/null 2>&1 || \
+		{ echo "make static: $(MUSL_CC) not found: install musl-tools (apt-get install musl-tools)" >&2; exit 1; }
+	$(MUSL_CC) $(CSTD) $(WARN) $(STATIC_CFLAGS) -static -s -DEXCLUSIONS_VERSION='"$(VERSION)"' \
+		-o $@ exclusions.c $(LIB_SRCS)
+
+check-static: $(STATIC_BIN)
+	@ldd ./$(STATIC_BIN) 2>&1 | grep -q 'not a dynamic executable' || \
+		{ echo "check-static: $(STATIC_BIN) is not static: ldd says $$(ldd ./$(STATIC_BIN) 2>&1 | head -n 1)"; exit 1; }; \
+	d=$$(mktemp -d "$${TMPDIR:-/tmp}/exclusions-static.XXXXXX") || exit 1; \
+	trap 'rm -rf "$$d"' EXIT; \
+	$(MAKE) --no-print-directory OUT="$$d" CC="$(MUSL_CC)" XCFLAGS="$(STATIC_CFLAGS)" XLDFLAGS=-static out-units || exit 1; \
+	echo "check-static: running the suite on $(STATIC_BIN) ($$(wc -c <$(STATIC_BIN)) bytes, static; unit tests built with musl)"; \
+	EXCLUSIONS="$(CURDIR)/$(STATIC_BIN)" bash test/run $(UNIT_BINS:%=$$d/%)
+
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
@@ -217,4 +248,4 @@ install: exclusions exclusions.1
 uninstall:
 	rm -f '$(DESTDIR)$(BINDIR)/exclusions' '$(DESTDIR)$(MANDIR)/man1/exclusions.1'
 
-.PHONY: fuzz fuzz-bins fuzz-drivers fuzz-clean out-build check-asan check-valgrind check-without-tools install uninstall
+.PHONY: fuzz fuzz-bins fuzz-drivers fuzz-clean out-build out-units static check-static check-asan check-valgrind check-without-tools install uninstall

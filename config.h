@@ -42,6 +42,7 @@ struct config {
 	int runs;                   /* how many recent runs */
 	int max_jobs;               /* matching jobs per run; 0 = all */
 	int parallel;               /* children at once */
+	int trunk_any_platform;     /* a failed job counts on every platform */
 	/* re-enabling: tests that run whatever the sources say (reenable.h) */
 	const char *reenabled_issues;   /* REENABLED_ISSUES: "1,2" */
 	const char *pr_body;            /* PR_BODY */

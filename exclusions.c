@@ -59,6 +59,9 @@ static const char usage_text[] =
 "  --runs N               latest completed runs to look at, 1 to 100 (default 2)\n"
 "  --job-filter TEXT      failed jobs whose name contains TEXT (default test)\n"
 "  --max-jobs N           jobs per run, 0 = all (default 5)\n"
+"  --trunk-any-platform   count every failed job on every platform (default: a\n"
+"                         job counts only for the platforms its name says, rocm\n"
+"                         win mac xpu asan dynamo inductor, else linux)\n"
 "  -j N, --parallel N     calls at once (default 8)\n"
 "  --api-url URL          the API (default https://$GH_HOST/api/v3 when GH_HOST\n"
 "                         is set, else https://api.github.com)\n"
@@ -269,7 +272,7 @@ enum opt_id {
 	O_TESTSDIR, O_DEVICES, O_FILTER, O_COLLECTED, O_FALLBACK, O_FBFILE,
 	O_FORMAT, O_OUTPUT, O_QUIET, O_VERBOSE, O_HELP, O_VERSION,
 	O_NOTRUNK, O_REPO, O_WORKFLOW, O_BRANCH, O_RUNS, O_JOBFILTER, O_MAXJOBS,
-	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY, O_EXPLAIN
+	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY, O_EXPLAIN, O_TRUNKANY
 };
 
 static const struct {
@@ -293,6 +296,7 @@ static const struct {
 	{ "pr-body-file", 1, O_PRBODYFILE }, { "keep", 1, O_KEEP },
 	{ "summary", 1, O_SUMMARY },
 	{ "explain", 1, O_EXPLAIN },
+	{ "trunk-any-platform", 0, O_TRUNKANY },
 };
 
 static void
@@ -354,6 +358,7 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_JOBFILTER: c->job_filter = arg; break;
 	case O_MAXJOBS: c->max_jobs = parse_count("--max-jobs", arg, 0, 10000); break;
 	case O_PARALLEL: c->parallel = parse_count("--parallel", arg, 1, 64); break;
+	case O_TRUNKANY: c->trunk_any_platform = 1; break;
 	case O_APIURL: c->api_url = parse_url("--api-url", arg); break;
 	case O_PRBODYFILE: c->pr_body_file = arg; break;
 	case O_KEEP: strlist_add(&c->keep, parse_keep(arg)); break;

@@ -8,6 +8,10 @@
  *        matches (302 to storage, followed without the token)
  *     -> failed tests (logscan) -> node ids of this run
  *
+ * A failed job counts only for the platforms its name says (job_platforms):
+ * the log of a job for none of this run's platforms is not read, unless
+ * --trunk-any-platform.  The platforms go into each exclusion's reason.
+ *
  * Every call is a child on the run's pool; a call's on_done queues what
  * depends on it.  Whatever is still running at the deadline is killed and
  * its partial output dropped.
@@ -19,6 +23,7 @@
 #include "github.h"
 #include "jsonscan.h"
 #include "logscan.h"
+#include "match.h"
 #include "pipeline.h"
 
 #define SRC "trunk"
@@ -41,6 +46,7 @@ struct hit {
 	char *id;                  /* node id or "test (module.Class)" */
 	size_t len;
 	char run_id[24];
+	unsigned plats;            /* the platforms of its job (job_platforms) */
 };
 
 struct task {
@@ -48,6 +54,7 @@ struct task {
 	struct trunk *tr;
 	char run_id[24], job_id[24];
 	int page;                  /* TK_JOBS: its number, from 1 */
+	unsigned plats;            /* TK_LOG: the platforms of the job */
 	struct gh_call call;
 	struct logscan *ls;        /* TK_LOG: allocated with its first bytes */
 	struct hit *hits;          /* found in this log; kept only if it completes */
@@ -72,6 +79,7 @@ struct batch {
 struct page {
 	int state;                 /* 0 asked, 1 arrived, -1 failed */
 	struct strlist jobs;       /* failed, matching job ids, in order */
+	unsigned *plats;           /* the platforms of each (job_platforms) */
 };
 
 struct run_state {
@@ -96,6 +104,7 @@ struct trunk {
 	unsigned rejected_ids;
 	unsigned not_started[TK_LOG + 1];   /* calls never started, by kind */
 	unsigned calls, failed_calls, jobs, logs;
+	unsigned other_platforms;  /* failed jobs not read: for other platforms */
 	double t0;
 };
 
@@ -205,6 +214,7 @@ on_hit(void *arg, enum logscan_kind kind, const char *id, size_t n)
 	h->id = xstrndup(id, n);
 	h->len = n;
 	snprintf(h->run_id, sizeof h->run_id, "%s", t->run_id);
+	h->plats = t->plats;
 	*slot = t->nhits;
 }
 
@@ -464,17 +474,76 @@ on_run(struct trunk *tr, struct task *t, const struct obj *o)
 	snprintf(rs->id, sizeof rs->id, "%s", id);
 }
 
-static int
-token_contains(const struct js_token *t, const char *needle)
-{
-	char small[512];
-	size_t n, nl = strlen(needle);
+/* The platforms a failed job is on, from its name, as PyTorch's job names
+ * say them.  The name is cut into words at every byte that is not an ASCII
+ * letter (digits, '.', '-', '_', '/', blanks, parentheses, commas), any
+ * case: "linux-focal-rocm6.2-py3.10 / test (default, 1, 6, linux.rocm.gpu.2)"
+ * gives linux focal rocm py test default linux rocm gpu.  Words that name
+ * one of JOB_PLATFORMS count (rocm, win, windows, mac, macos, xpu, asan,
+ * dynamo, inductor); "dynamo_wrapped" is the words dynamo and wrapped; a
+ * dynamo job is for dynamo_wrapped runs as well (PyTorch's harness reads
+ * both names as the same condition).  "linux" is no platform word: nearly
+ * every runner is a linux machine, whatever it tests; a job with no
+ * platform word is a linux job.  A job with several (rocm and dynamo) is
+ * for each, as an entry of the disabled list with both would be. */
+#define JOB_PLATFORMS \
+	(PLAT_MAC | PLAT_WINDOWS | PLAT_ROCM | PLAT_XPU | PLAT_ASAN | PLAT_DYNAMO | PLAT_INDUCTOR)
 
-	if (t->len >= sizeof small)
-		return 0;
-	n = js_decode(t, small);
+static int
+ascii_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static unsigned
+job_platforms(const char *name, size_t n)
+{
+	unsigned bits = 0;
+
+	for (size_t i = 0; i < n;) {
+		char w[16];
+		size_t k = 0;
+
+		while (i < n && !ascii_letter(name[i]))
+			i++;
+		for (; i < n && ascii_letter(name[i]); i++, k++)
+			if (k < sizeof w)
+				w[k] = (char)(name[i] | 0x20);
+		if (k && k <= sizeof w)
+			bits |= platform_bit(w, k) & JOB_PLATFORMS;
+	}
+	if (bits & PLAT_DYNAMO)
+		bits |= PLAT_DYNAMO_WRAPPED;
+	return bits ? bits : PLAT_LINUX;
+}
+
+/* The names of platform bits, comma-separated, into b. */
+static void
+platforms_text(unsigned bits, struct buf *b)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ PLAT_LINUX, "linux" }, { PLAT_WINDOWS, "windows" }, { PLAT_MAC, "macos" },
+		{ PLAT_ROCM, "rocm" }, { PLAT_XPU, "xpu" }, { PLAT_ASAN, "asan" },
+		{ PLAT_DYNAMO, "dynamo" }, { PLAT_DYNAMO_WRAPPED, "dynamo_wrapped" },
+		{ PLAT_INDUCTOR, "inductor" },
+	};
+
+	b->len = 0;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (bits & names[i].bit)
+			buf_printf(b, "%s%s", b->len ? "," : "", names[i].name);
+}
+
+static int
+contains(const char *s, size_t n, const char *needle)
+{
+	size_t nl = strlen(needle);
+
 	for (size_t i = 0; i + nl <= n; i++)
-		if (memcmp(small + i, needle, nl) == 0)
+		if (memcmp(s + i, needle, nl) == 0)
 			return 1;
 	return nl == 0;
 }
@@ -482,18 +551,40 @@ token_contains(const struct js_token *t, const char *needle)
 static void
 on_job(struct trunk *tr, struct task *t, const struct obj *o)
 {
+	const struct config *c = tr->r->cfg;
 	struct run_state *rs = run_of(tr, t->run_id);
-	char id[24];
+	struct page *pg;
+	char id[24], name[512];
+	size_t n;
+	unsigned plats;
 
 	tr->jobs++;
-	if (!rs || !o->has_name || !token_contains(&o->name, tr->r->cfg->job_filter))
+	if (!rs || !o->has_name || o->name.len >= sizeof name)
+		return;
+	n = js_decode(&o->name, name);
+	if (!contains(name, n, c->job_filter))
 		return;
 	/* Only a failed job has failed tests in its log. */
 	if (!o->has_conclusion || !js_equals(&o->conclusion, "failure"))
 		return;
 	if (take_id(tr, o, id, sizeof id, "job") < 0)
 		return;
-	strlist_add(&rs->pages[t->page - 1].jobs, id);
+	plats = job_platforms(name, n);
+	if (!c->trunk_any_platform && !(plats & c->platforms)) {
+		struct buf pl = { 0 };
+
+		platforms_text(plats, &pl);
+		tr->other_platforms++;
+		diag_add(&tr->r->diags, LOG_DEBUG, SRC,
+		    "job %s of run %s, %s: for %s, not this run's platforms (%s): its failures do not count",
+		    id, rs->id, shown(name, n, 0), buf_str(&pl), c->platform_text);
+		buf_free(&pl);
+		return;
+	}
+	pg = &rs->pages[t->page - 1];
+	strlist_add(&pg->jobs, id);
+	pg->plats = xrealloc(pg->plats, pg->jobs.n * sizeof *pg->plats);
+	pg->plats[pg->jobs.n - 1] = plats;
 }
 
 static int
@@ -610,12 +701,15 @@ commit_pages(struct trunk *tr, struct run_state *rs)
 
 			rs->selected++;
 			logs = xrealloc(logs, (n + 1) * sizeof *logs);
-			logs[n++] = new_task(tr, TK_LOG, rs->id, pg->jobs.v[i]);
+			logs[n] = new_task(tr, TK_LOG, rs->id, pg->jobs.v[i]);
+			logs[n++]->plats = pg->plats[i];
 			buf_printf(&path, "repos/%s/actions/jobs/%s/logs", tr->r->cfg->repo, pg->jobs.v[i]);
 			strlist_add(&paths, buf_str(&path));
 			buf_free(&path);
 		}
 		strlist_free(&pg->jobs);
+		free(pg->plats);
+		pg->plats = NULL;
 	}
 	queue_logs(tr, logs, paths.v, n);
 	strlist_free(&paths);
@@ -985,6 +1079,7 @@ trunk_finish(struct run *r, void *state)
 {
 	struct trunk *tr = state;
 	size_t added = 0, outside = 0;
+	struct buf plats = { 0 };
 	long rc;
 
 	for (size_t i = 0; i < tr->nhits; i++) {
@@ -998,6 +1093,11 @@ trunk_finish(struct run *r, void *state)
 
 		github_run_url(&tr->gh, r->cfg->repo, h->run_id, &url);
 		rs.url = url.p;
+		/* With --trunk-any-platform, every platform (as before). */
+		if (!r->cfg->trunk_any_platform) {
+			platforms_text(h->plats, &plats);
+			rs.platforms = plats.p;
+		}
 
 		if (h->kind == LOGSCAN_PYTEST)
 			map_log_nodeid(r, h->id, &ids);
@@ -1016,7 +1116,12 @@ trunk_finish(struct run *r, void *state)
 		strlist_free(&ids);
 		buf_free(&why);
 	}
+	buf_free(&plats);
 	not_started_line(tr);
+	if (tr->other_platforms)
+		diag_add(&r->diags, LOG_INFO, SRC,
+		    "%u failed jobs for other platforms than this run's (%s): not read (-v names them; --trunk-any-platform reads them)",
+		    tr->other_platforms, r->cfg->platform_text);
 	if (tr->rejected_ids > WARN_IDS)
 		diag_add(&r->diags, LOG_WARN, SRC, "%u more ids rejected (not decimal digits)",
 		    tr->rejected_ids - WARN_IDS);
@@ -1046,8 +1151,10 @@ trunk_finish(struct run *r, void *state)
 	for (size_t i = 0; i < tr->nhits; i++)
 		free(tr->hits[i].id);
 	for (size_t i = 0; i < tr->nruns; i++) {
-		for (int p = 0; p < MAX_PAGES; p++)
+		for (int p = 0; p < MAX_PAGES; p++) {
 			strlist_free(&tr->runs[i].pages[p].jobs);
+			free(tr->runs[i].pages[p].plats);
+		}
 		strlist_free(&tr->runs[i].asked);
 	}
 	free(tr->hits);

@@ -157,15 +157,16 @@ trunk_case() {
 import json, sys
 rt, base = json.load(open(sys.argv[1])), sys.argv[2]
 # A pytest node id in a log, path::Class::test: "test (__main__.Class)";
-# a unittest line "test (module.Class)" the same; the first run's URL.
+# a unittest line "test (module.Class)" the same; the first run's URL; the
+# platforms of the failed jobs (plain linux jobs in this scenario).
 want = {
-    "test_kineto (__main__.TestProfiler)": [base + "1001", []],
-    "test_fuzz_symbolize (__main__.TestExperimentalUtils)": [base + "1001", []],
-    "test_ops_cpu_float32 (__main__.TestProfilerDeviceCPU)": [base + "1002", []],
+    "test_kineto (__main__.TestProfiler)": [base + "1001", ["linux"]],
+    "test_fuzz_symbolize (__main__.TestExperimentalUtils)": [base + "1001", ["linux"]],
+    "test_ops_cpu_float32 (__main__.TestProfilerDeviceCPU)": [base + "1002", ["linux"]],
 }
 for k, v in want.items():
     assert rt.get(k) == v, (k, rt.get(k), sorted(rt))
-assert all(v[1] == [] and v[0].startswith(base) for v in rt.values()), rt
+assert all(v[1] == ["linux"] and v[0].startswith(base) for v in rt.values()), rt
 assert not any("test_broadcast" in k for k in rt), "a test outside this run's tree"
 PYEOF
 	then pass "pytorch: trunk failures as keys with their run's URL"

@@ -506,6 +506,144 @@ done
 grep -a -q 'next page was asked for already' "$WORK/$tag.err" || WHY+=("no warning about the loop")
 verdict "trunk curl: a Link rel=next back to a page asked for: not again, each log once" "$tag"
 
+# -- trunk failures by platform ------------------------------------------------
+# Scenario "platforms": run 7001's failed test jobs are named as PyTorch
+# names them; each failed one test of its own.  A job counts only for the
+# platforms its name says (rocm, win/windows, mac/macos, xpu, asan, dynamo,
+# inductor, any case, as whole words between non-letters; none: linux); the
+# log of a job for none of the run's platforms is not even asked for.
+# Job 7001000+i failed PLAT_TEST[i] and is for the platforms PLAT_FOR[i]
+# (canonical names: win is windows, mac is macos).
+PLAT_TEST=([1]="$KINETO" "$FUZZ" "$ANNOT" "$MEMPROF" "$PLAIN" "$SIZE10" "$KINETO_API"
+	"$SCRIPT_PAYLOAD" "$MEMCUDA" "$SYNC" "$OPSCPU")
+PLAT_FOR=([1]=linux rocm windows macos "dynamo dynamo_wrapped" asan inductor xpu linux
+	"rocm dynamo dynamo_wrapped" windows)
+
+# plat_jobs NAME...: the indexes of the jobs for any of those platforms.
+plat_jobs() {
+	local i p
+	for i in "${!PLAT_FOR[@]}"; do
+		for p in "$@"; do
+			case " ${PLAT_FOR[$i]} " in *" $p "*) echo "$i"; break ;; esac
+		done
+	done
+}
+
+# --platform value, then the canonical names it stands for.
+for c in linux:linux rocm:rocm win:windows windows:windows mac:macos macos:macos \
+	xpu:xpu asan:asan inductor:inductor dynamo:dynamo dynamo_wrapped:dynamo_wrapped \
+	"linux,dynamo_wrapped:linux dynamo_wrapped" "rocm,win:rocm windows"; do
+	plat=${c%%:*}
+	tag=curl-plat-${plat//,/-}
+	# shellcheck disable=SC2086 # the names are words
+	mapfile -t jobs < <(plat_jobs ${c#*:})
+	want=() alts=
+	for i in "${jobs[@]}"; do
+		want+=("${PLAT_TEST[$i]}")
+		alts=$alts${alts:+|}$((7001000 + i))
+	done
+	trunk "$tag" curl platforms 15 --max-jobs 0 --platform "$plat"
+	WHY=()
+	check_run "$tag" "$(args_of "${want[@]}")"
+	n=$(reqs "$tag" '/logs ')
+	[ "$n" = "${#want[@]}" ] || WHY+=("$n logs asked for, expected ${#want[@]} (the jobs for $plat)")
+	n=$(reqs "$tag" "/actions/jobs/($alts)/logs ")
+	[ "$n" = "${#want[@]}" ] || WHY+=("the logs asked for are not those of jobs ${jobs[*]}")
+	verdict "trunk curl: --platform $plat: the failures of exactly the jobs for it (${#want[@]} of 11), only their logs read" "$tag"
+done
+
+# -v: one line for each failed job not read, naming it, its platforms and
+# the run's; the tests of those jobs are never named (their logs are not
+# read); the summary counts them.
+tag=curl-plat-verbose
+trunk "$tag" curl platforms 15 --max-jobs 0 --platform linux -v
+WHY=()
+check_run "$tag" "$(args_of "$KINETO" "$MEMCUDA")"
+n=$(grep -a -c "not this run's platforms" "$WORK/$tag.err")
+[ "$n" = 9 ] || WHY+=("$n lines about jobs for other platforms, expected 9 (one a job)")
+for j in 2 3 4 5 6 7 8 10 11; do
+	n=$(grep -a -c "job $((7001000 + j)) of run 7001, .*not this run's platforms (linux)" "$WORK/$tag.err")
+	[ "$n" = 1 ] || WHY+=("job $((7001000 + j)): $n lines, expected 1")
+done
+grep -a -q -F 'job 7001002 of run 7001, linux-focal-rocm6.2-py3.10 / test (default, 1, 6, linux.rocm.gpu.2): for rocm, not' "$WORK/$tag.err" ||
+	WHY+=("the line of job 7001002 does not name it and rocm: $(grep -a 7001002 "$WORK/$tag.err" | head -n 1)")
+grep -a -q "job 7001010 of run 7001, .*: for rocm,dynamo,dynamo_wrapped, not" "$WORK/$tag.err" ||
+	WHY+=("the line of job 7001010 does not say rocm,dynamo,dynamo_wrapped")
+grep -a -q "trunk: 9 failed jobs for other platforms than this run's (linux): not read" "$WORK/$tag.err" ||
+	WHY+=("no summary line counting the 9 jobs")
+t=$(grep -a -E 'test_fuzz_symbolize|test_user_annotation|test_sync_cuda' "$WORK/$tag.err" | head -n 1)
+[ -z "$t" ] || WHY+=("a test of a job not read is named: $t")
+verdict "trunk curl: -v: one line per failed job for other platforms (9), naming its platforms" "$tag"
+
+tag=curl-plat-quiet
+trunk "$tag" curl platforms 15 --max-jobs 0 --platform linux
+WHY=()
+n=$(grep -a -c "not this run's platforms" "$WORK/$tag.err")
+[ "$n" = 0 ] || WHY+=("$n lines about single jobs without -v")
+grep -a -q 'trunk: 9 failed jobs for other platforms' "$WORK/$tag.err" || WHY+=("no line counting them")
+verdict "trunk curl: without -v, the jobs for other platforms are one line with their count" "$tag"
+
+# --trunk-any-platform: every failed job counts, on every platform, as
+# before.
+for plat in linux rocm; do
+	tag=curl-plat-any-$plat
+	trunk "$tag" curl platforms 15 --max-jobs 0 --platform "$plat" --trunk-any-platform -v
+	WHY=()
+	check_run "$tag" "$(args_of "${PLAT_TEST[@]}")"
+	[ "$(reqs "$tag" '/logs ')" = 11 ] || WHY+=("$(reqs "$tag" '/logs ') logs asked for, expected 11")
+	grep -a -E -q "failed jobs for other platforms|not this run's platforms" "$WORK/$tag.err" &&
+		WHY+=("a line about jobs for other platforms")
+	verdict "trunk curl: --trunk-any-platform --platform $plat: all 11 failed jobs count" "$tag"
+done
+
+# --max-jobs counts the jobs for the run's platforms: --platform win
+# --max-jobs 1 takes job 3, not job 1 (the run's first failed job).
+tag=curl-plat-max1
+trunk "$tag" curl platforms 15 --max-jobs 1 --platform win
+WHY=()
+check_run "$tag" "$(args_of "$ANNOT")"
+[ "$(reqs "$tag" '/logs ')" = 1 ] || WHY+=("$(reqs "$tag" '/logs ') logs asked for, expected 1")
+verdict "trunk curl: --max-jobs 1 --platform win: the first failed job for win" "$tag"
+
+# The platforms in the reasons: json lists them; --format pytorch writes
+# them as the runtime entries' platforms (PyTorch's harness applies them
+# the same way); with --trunk-any-platform there are none (every platform).
+tag=curl-plat-json
+trunk "$tag" curl platforms 15 --max-jobs 0 --platform rocm,linux --format json
+trunk "$tag-any" curl platforms 15 --max-jobs 0 --platform rocm,linux --format json --trunk-any-platform
+trunk "$tag-rt" curl platforms 15 --max-jobs 0 --platform rocm,linux --format pytorch
+WHY=()
+bad=$("$PY" - "$WORK/$tag.out" "$WORK/$tag-any.out" "$WORK/$tag-rt.out" "$KINETO" "$FUZZ" "$SYNC" "$MEMCUDA" <<'EOF'
+import json, sys
+def trunk_platforms(path):
+    out = {}
+    for x in json.load(open(path)):
+        for r in x["reasons"]:
+            if r["source"] == "trunk-run":
+                out[x["node_id"]] = r.get("platforms")
+    return out
+got, anyp = trunk_platforms(sys.argv[1]), trunk_platforms(sys.argv[2])
+kineto, fuzz, sync, memcuda = sys.argv[4:8]
+want = {kineto: ["linux"], fuzz: ["rocm"], sync: ["rocm", "dynamo", "dynamo_wrapped"],
+        memcuda: ["linux"]}
+if got != want:
+    print("json platforms %s, expected %s" % (got, want))
+if len(anyp) != 11 or any(v is not None for v in anyp.values()):
+    print("--trunk-any-platform: %d trunk reasons, platforms %s"
+          % (len(anyp), sorted(set(map(str, anyp.values())))))
+rt = json.load(open(sys.argv[3]))
+wrt = {"test_kineto (__main__.TestProfiler)": ["linux"],
+       "test_fuzz_symbolize (__main__.TestExperimentalUtils)": ["rocm"],
+       "test_sync_cuda (__main__.TestProfilerCUDACUDA)": ["dynamo", "dynamo_wrapped", "rocm"],
+       "test_memory_cuda (__main__.TestProfilerDeviceCUDA)": ["linux"]}
+grt = {k: sorted(v[1]) for k, v in rt.items()}
+if grt != wrt:
+    print("runtime file %s, expected %s" % (grt, wrt))
+EOF
+) || bad="unreadable output: $bad"
+[ -z "$bad" ] || WHY+=("$bad")
+verdict "trunk curl: the job's platforms in json and in --format pytorch; none with --trunk-any-platform" "$tag"
+
 # One log naming 10,000 distinct failed tests, each 10 times (100,000
 # lines): de-duplicated by a hash set, not a pass over the ones found (that
 # took 5.5 s).  The binary run through a wrapper script (make
