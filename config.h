@@ -19,6 +19,7 @@ struct config {
 	/* the disabled-tests list */
 	const char *disabled_url;
 	const char *disabled_file;
+	int no_disabled_list;       /* --no-disabled-list: neither fetched nor read */
 	size_t max_bytes;
 	int retries;
 	/* the run */
@@ -32,6 +33,8 @@ struct config {
 	struct strlist devices;
 	const char *filter;
 	const char *collected;
+	int collect;                /* --collect: run pytest --collect-only (collect.h) */
+	const char *python;         /* --python: the interpreter for it */
 	/* trunk runs */
 	int trunk;
 	const char *repo;           /* owner/name */
@@ -49,6 +52,8 @@ struct config {
 	const char *commit_messages;    /* COMMIT_MESSAGES */
 	const char *pr_body_file;       /* --pr-body-file */
 	struct strlist keep;            /* --keep: node ids and keys */
+	/* hand-kept lists, always applied (src_extra.c) */
+	struct strlist extra;           /* --extra files */
 	/* fallback */
 	enum fallback_mode fallback;
 	const char *fallback_file;

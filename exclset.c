@@ -33,6 +33,7 @@ exclset_add(struct exclset *s, const char *id, const char *cls, const char *name
 	x->r[0].url = dup_or_null(r->url);
 	x->r[0].platforms = dup_or_null(r->platforms);
 	x->r[0].run_id = dup_or_null(r->run_id);
+	x->r[0].where = dup_or_null(r->where);
 }
 
 static int
@@ -74,7 +75,9 @@ cmp_reason(const void *a, const void *b)
 		return r;
 	if ((r = cmp_str(x->url, y->url)) != 0)
 		return r;
-	return cmp_str(x->platforms, y->platforms);
+	if ((r = cmp_str(x->platforms, y->platforms)) != 0)
+		return r;
+	return cmp_str(x->where, y->where);
 }
 
 static void
@@ -85,6 +88,7 @@ reason_clear(struct reason *r)
 	free(r->url);
 	free(r->platforms);
 	free(r->run_id);
+	free(r->where);
 }
 
 static void
@@ -206,6 +210,7 @@ reason_kind_name(enum reason_kind k)
 	case RK_LIST: return "disabled-list";
 	case RK_TRUNK: return "trunk-run";
 	case RK_FALLBACK: return "fallback";
+	case RK_EXTRA: return "extra";
 	default: return "?";
 	}
 }

@@ -17,6 +17,7 @@ enum reason_kind {
 	RK_LIST,                   /* PyTorch's disabled-tests list */
 	RK_TRUNK,                  /* failed in a recent trunk run */
 	RK_FALLBACK,               /* the fallback list */
+	RK_EXTRA,                  /* a hand-kept list (--extra) */
 	RK_KINDS
 };
 
@@ -27,6 +28,7 @@ struct reason {
 	char *url;                 /* issue URL, or NULL */
 	char *platforms;           /* comma-separated, "" = every platform; NULL when unknown */
 	char *run_id;              /* trunk run, or NULL */
+	char *where;               /* a hand-kept line: "file:line", or NULL */
 };
 
 struct excl {
@@ -48,7 +50,7 @@ void exclset_add(struct exclset *s, const char *id, const char *cls, const char 
 
 /* Sort (node ids in byte order, then the id-less ones by class and name)
  * and merge the same test's exclusions into one, its reasons in order:
- * by kind (list, trunk, fallback), then key, then run. */
+ * by kind (list, trunk, fallback, extra), then key, then run. */
 void exclset_finish(struct exclset *s);
 
 /* Drop each reason r of each exclusion x for which drop(arg, x, r) says
@@ -64,7 +66,7 @@ size_t exclset_count(const struct exclset *s, enum reason_kind k);
 /* The first reason of kind k of x, or NULL. */
 const struct reason *excl_reason(const struct excl *x, enum reason_kind k);
 
-/* "disabled-list", "trunk-run", "fallback". */
+/* "disabled-list", "trunk-run", "fallback", "extra". */
 const char *reason_kind_name(enum reason_kind k);
 
 void exclset_free(struct exclset *s);

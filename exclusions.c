@@ -26,6 +26,9 @@
 #define EXCLUSIONS_VERSION "0.1.0"
 #endif
 
+/* --python made absolute, freed at the end. */
+static char *python_path;          /* --python made absolute */
+
 static const char usage_text[] =
 "usage: exclusions [options]\n"
 "\n"
@@ -36,6 +39,7 @@ static const char usage_text[] =
 "Source:\n"
 "  --disabled-url URL     fetch the list with curl (default: PyTorch's test-infra URL)\n"
 "  --disabled-file PATH   read the list from a file or pipe (- for stdin)\n"
+"  --no-disabled-list     neither fetch nor read the list (the other sources stay)\n"
 "  --max-bytes N          refuse a larger list (default 64M; K, M, G suffixes)\n"
 "  --timeout SECONDS      time limit for the whole run (default 120)\n"
 "  --retries N            curl retries on transient failures (default 2)\n"
@@ -50,6 +54,9 @@ static const char usage_text[] =
 "  --filter TEXT          with no test tree: suites containing TEXT (default profiler)\n"
 "  --collected FILE       output of pytest --collect-only -q: exact node ids,\n"
 "                         and a report of collateral prefix matches\n"
+"  --collect              run pytest --collect-only -q on the test folders in\n"
+"                         --root, read as --collected is (the tree if it fails)\n"
+"  --python PATH          the Python that runs pytest for --collect (default python3)\n"
 "Trunk runs (recent upstream CI failures, through curl; the token from\n"
 "`gh auth token`, else GITHUB_TOKEN or GH_TOKEN):\n"
 "  --no-trunk             skip this source\n"
@@ -71,10 +78,13 @@ static const char usage_text[] =
 "  --pr-body-file FILE    a pull request's body (or commit messages) to read\n"
 "  --keep TEST            run TEST (a node id or a key) whatever the sources say;\n"
 "                         repeatable\n"
+"Hand-kept lists, always applied:\n"
+"  --extra FILE           a node id or key a line, then its issue URL and\n"
+"                         \"platforms: a, b\" if any; # comments (repeatable)\n"
 "Fallback:\n"
 "  --fallback MODE        auto (default: every source failed or found nothing),\n"
 "                         on-error (every source failed), never, always\n"
-"  --fallback-file FILE   node ids, one a line, # comments (replaces the built-in list)\n"
+"  --fallback-file FILE   lines as for --extra (replaces the built-in list)\n"
 "Output:\n"
 "  --format FORM          args (default), lines, shell, json, keyword,\n"
 "                         pytorch (PyTorch's runtime file, for DISABLED_TESTS_FILE)\n"
@@ -272,7 +282,8 @@ enum opt_id {
 	O_TESTSDIR, O_DEVICES, O_FILTER, O_COLLECTED, O_FALLBACK, O_FBFILE,
 	O_FORMAT, O_OUTPUT, O_QUIET, O_VERBOSE, O_HELP, O_VERSION,
 	O_NOTRUNK, O_REPO, O_WORKFLOW, O_BRANCH, O_RUNS, O_JOBFILTER, O_MAXJOBS,
-	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY, O_EXPLAIN, O_TRUNKANY
+	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY, O_EXPLAIN, O_TRUNKANY,
+	O_COLLECT, O_PYTHON, O_EXTRA, O_NOLIST
 };
 
 static const struct {
@@ -297,6 +308,8 @@ static const struct {
 	{ "summary", 1, O_SUMMARY },
 	{ "explain", 1, O_EXPLAIN },
 	{ "trunk-any-platform", 0, O_TRUNKANY },
+	{ "collect", 0, O_COLLECT }, { "python", 1, O_PYTHON }, { "extra", 1, O_EXTRA },
+	{ "no-disabled-list", 0, O_NOLIST },
 };
 
 static void
@@ -367,6 +380,14 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 			usage_error("--explain: one test at a time");
 		c->explain = parse_explain(arg);
 		break;
+	case O_COLLECT: c->collect = 1; break;
+	case O_PYTHON:
+		if (!*arg)
+			usage_error("--python: empty (expected a program, such as python3 or .venv/bin/python)");
+		c->python = arg;
+		break;
+	case O_EXTRA: strlist_add(&c->extra, arg); break;
+	case O_NOLIST: c->no_disabled_list = 1; break;
 	case O_HELP: fputs(usage_text, stdout); exit(0);
 	case O_VERSION: printf("exclusions %s\n", EXCLUSIONS_VERSION); exit(0);
 	}
@@ -567,6 +588,28 @@ check_input(const char *opt, const char *path)
 		usage_error("%s: %s: %s", opt, q(path, 0), strerror(errno));
 }
 
+/* A program given as a path (--python): an executable file, returned as an
+ * absolute path (it runs in --root), not resolved (a virtual
+ * environment's python is a link that must stay one). */
+static char *
+check_program(const char *opt, const char *path)
+{
+	struct stat st;
+	struct buf b = { 0 };
+	char cwd[4096];
+
+	if (stat(path, &st) < 0)
+		usage_error("%s: %s: %s", opt, q(path, 0), strerror(errno));
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		usage_error("%s: %s: not an executable file", opt, q(path, 0));
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (!getcwd(cwd, sizeof cwd))
+		usage_error("%s: %s: the current folder cannot be named: %s", opt, q(path, 0), strerror(errno));
+	buf_printf(&b, "%s/%s", cwd, path);
+	return (char *)buf_str(&b);
+}
+
 /* A folder of the test tree: dir as given (relative to the root, or
  * absolute) must be a directory under the root.  Returns it relative to
  * the root and tidy, as tree_scan_dir() joins it to the root. */
@@ -633,6 +676,14 @@ check_paths(struct config *c)
 		check_input("--collected", c->collected);
 	if (c->pr_body_file)
 		check_input("--pr-body-file", c->pr_body_file);
+	for (size_t i = 0; i < c->extra.n; i++)
+		check_input("--extra", c->extra.v[i]);
+	if (c->collect && c->collected)
+		usage_error("--collect and --collected together: pytest's list comes from one of them");
+	if (c->python && !c->collect)
+		usage_error("--python without --collect: it is the Python that runs pytest for --collect");
+	if (c->python && strchr(c->python, '/'))
+		c->python = python_path = check_program("--python", c->python);
 }
 
 int
@@ -654,6 +705,7 @@ main(int argc, char **argv)
 		.repo = "pytorch/pytorch", .workflow = "pull.yml", .branch = "main",
 		.job_filter = "test", .runs = 2, .max_jobs = 5, .parallel = 8,
 	};
+
 	int rc;
 
 	/* A reader that goes away must not kill us mid-message: writes then
@@ -670,9 +722,13 @@ main(int argc, char **argv)
 	if (c.explain && c.format == FMT_PYTORCH)
 		usage_error("--explain tells what the deselecting forms exclude: it does not go with --format pytorch");
 	check_paths(&c);
+	if (!c.python)
+		c.python = "python3";
 	rc = pipeline_run(&c);
 	strlist_free(&c.tests_dirs);
 	strlist_free(&c.devices);
 	strlist_free(&c.keep);
+	strlist_free(&c.extra);
+	free(python_path);
 	return rc;
 }

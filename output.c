@@ -94,8 +94,11 @@ json_reason(struct buf *out, const struct reason *r)
 {
 	buf_adds(out, "{\"source\": ");
 	json_string(out, reason_kind_name(r->kind));
+	/* A log's test and a hand-kept node id are tests; the list's
+	 * entries and hand-kept keys are keys. */
 	if (r->key) {
-		buf_adds(out, r->kind == RK_TRUNK ? ", \"test\": " : ", \"key\": ");
+		buf_adds(out, r->kind == RK_TRUNK || (r->kind != RK_LIST && strstr(r->key, "::")) ?
+		    ", \"test\": " : ", \"key\": ");
 		json_string(out, r->key);
 	}
 	if (r->issue) {
@@ -113,6 +116,10 @@ json_reason(struct buf *out, const struct reason *r)
 	if (r->run_id) {
 		buf_adds(out, ", \"run\": ");
 		json_string(out, r->run_id);
+	}
+	if (r->where) {
+		buf_adds(out, ", \"file\": ");
+		json_string(out, r->where);
 	}
 	buf_adds(out, "}");
 }

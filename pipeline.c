@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "explain.h"
+#include "collect.h"
 #include "file.h"
 #include "reenable.h"
 
@@ -13,6 +14,13 @@
 static const struct source *const sources[] = {
 	&source_list,
 	&source_trunk,
+};
+
+/* Hand-kept lists: applied whatever the sources above did, and not
+ * counted by the fallback rule (they are no substitute for upstream's
+ * word). */
+static const struct source *const always[] = {
+	&source_extra,
 };
 
 static const struct source *const fallbacks[] = {
@@ -38,11 +46,44 @@ run_add_nodeid(struct run *r, const char *id, const struct reason *rs)
 	buf_free(&m);
 }
 
+/* The test tree under the test folders, into r->tree (r->have_tree,
+ * r->tree_stopped say what came of it). */
 static void
-build_scope(struct run *r)
+scan_tree(struct run *r)
 {
 	const struct config *c = r->cfg;
-	int have_tree = 0, stopped = 0;
+
+	r->tree_scanned = 1;
+	if (c->tests_dirs.n == 0) {
+		int got = tree_scan_dir(&r->tree, c->root, DEFAULT_TESTS_DIR, &r->diags, r->deadline);
+
+		r->have_tree = got >= 0;
+		r->tree_stopped = got == -2;
+		/* The runtime file needs no tree: PyTorch's harness matches. */
+		if (got == -1)
+			diag_add(&r->diags, c->format == FMT_PYTORCH ? LOG_INFO : LOG_WARN, "test tree",
+			    "no %s under %s: without a test tree no disabled entry can become a node id",
+			    DEFAULT_TESTS_DIR, c->root);
+	}
+	for (size_t i = 0; i < c->tests_dirs.n && !r->tree_stopped; i++) {
+		int got = tree_scan_dir(&r->tree, c->root, c->tests_dirs.v[i], &r->diags, r->deadline);
+
+		if (got == -1)
+			diag_add(&r->diags, LOG_WARN, "test tree", "%s/%s is not a directory", c->root,
+			    c->tests_dirs.v[i]);
+		else if (got == -2)
+			r->tree_stopped = 1;
+		else
+			r->have_tree = 1;
+	}
+}
+
+/* The scope: --collected's file, or --collect's child (cl), or else the
+ * test tree (scanned now unless it was already). */
+static void
+build_scope(struct run *r, struct collect *cl)
+{
+	const struct config *c = r->cfg;
 
 	if (c->collected) {
 		struct buf why = { 0 };
@@ -58,41 +99,25 @@ build_scope(struct run *r)
 		    c->collected, buf_str(&why));
 		buf_free(&why);
 	}
-	if (c->tests_dirs.n == 0) {
-		int got = tree_scan_dir(&r->tree, c->root, DEFAULT_TESTS_DIR, &r->diags, r->deadline);
-
-		have_tree = got >= 0;
-		stopped = got == -2;
-		/* The runtime file needs no tree: PyTorch's harness matches. */
-		if (got == -1)
-			diag_add(&r->diags, c->format == FMT_PYTORCH ? LOG_INFO : LOG_WARN, "test tree",
-			    "no %s under %s: without a test tree no disabled entry can become a node id",
-			    DEFAULT_TESTS_DIR, c->root);
+	if (cl && collect_finish(r, cl) == 0) {
+		scope_init(&r->scope, NULL, &r->collected, &c->devices, c->filter);
+		return;
 	}
-	for (size_t i = 0; i < c->tests_dirs.n && !stopped; i++) {
-		int got = tree_scan_dir(&r->tree, c->root, c->tests_dirs.v[i], &r->diags, r->deadline);
-
-		if (got == -1)
-			diag_add(&r->diags, LOG_WARN, "test tree", "%s/%s is not a directory", c->root,
-			    c->tests_dirs.v[i]);
-		else if (got == -2)
-			stopped = 1;
-		else
-			have_tree = 1;
-	}
+	if (!r->tree_scanned)
+		scan_tree(r);
 	/* Cut short by the time limit: what was read is the tree. */
-	if (stopped && r->tree.files.n > 0) {
-		have_tree = 1;
+	if (r->tree_stopped && r->tree.files.n > 0) {
+		r->have_tree = 1;
 		diag_add(&r->diags, LOG_WARN, "test tree", "using the %zu files (%zu classes) read before the time limit: tests of the others are out of scope",
 		    r->tree.files.n, r->tree.n);
-	} else if (have_tree) {
+	} else if (r->have_tree) {
 		diag_add(&r->diags, LOG_INFO, "test tree", "%zu files, %zu classes under %s",
 		    r->tree.files.n, r->tree.n, c->root);
 	}
-	if (!have_tree)
+	if (!r->have_tree)
 		diag_add(&r->diags, LOG_INFO, "", "no test tree under %s: entries whose suite contains \"%s\" are in scope",
 		    c->root, c->filter);
-	scope_init(&r->scope, have_tree ? &r->tree : NULL, NULL, &c->devices, c->filter);
+	scope_init(&r->scope, r->have_tree ? &r->tree : NULL, NULL, &c->devices, c->filter);
 }
 
 /* The fallback rule: --fallback auto uses it when every source failed or
@@ -101,9 +126,13 @@ static void
 apply_fallback(struct run *r)
 {
 	const struct config *c = r->cfg;
-	int failed_all = r->sources_failed == r->sources_asked;
-	int nothing = failed_all || r->found == 0;
-	const char *why = failed_all ? "every source failed" : "the sources found nothing to exclude";
+	/* With every source turned off (--no-disabled-list --no-trunk) none
+	 * failed and none found nothing: only --fallback always uses it. */
+	int none = r->sources_asked == 0;
+	int failed_all = !none && r->sources_failed == r->sources_asked;
+	int nothing = failed_all || (!none && r->found == 0);
+	const char *why = none ? "every source is turned off" : failed_all ? "every source failed" :
+	    "the sources found nothing to exclude";
 
 	switch (c->fallback) {
 	case FB_AUTO: r->used_fallback = nothing; break;
@@ -116,9 +145,9 @@ apply_fallback(struct run *r)
 		for (size_t i = 0; i < COUNT(fallbacks); i++)
 			if (fallbacks[i]->wanted(r))
 				fallbacks[i]->finish(r, fallbacks[i]->start(r));
-	} else if (nothing) {
+	} else if (nothing || none) {
 		diag_add(&r->diags, LOG_INFO, "fallback", "not used (--fallback %s): %s",
-		    c->fallback == FB_NEVER ? "never" : "on-error", why);
+		    c->fallback == FB_NEVER ? "never" : c->fallback == FB_AUTO ? "auto" : "on-error", why);
 	}
 }
 
@@ -128,6 +157,7 @@ pipeline_run(const struct config *c)
 	struct run r;
 	struct explain *explain;
 	void *state[COUNT(sources)];
+	struct collect *cl = NULL;
 	int show = c->log_level, rc = 0;
 
 	/* Before anything is opened: a closed standard input must not become
@@ -145,10 +175,26 @@ pipeline_run(const struct config *c)
 	r.diags.keep_level = c->log_level > LOG_INFO ? c->log_level : LOG_INFO;
 	r.diags.on_add = diag_print_stderr;
 	r.diags.on_add_arg = &show;
-	build_scope(&r);
+	if (c->no_disabled_list)
+		diag_add(&r.diags, LOG_INFO, "disabled list", "turned off (--no-disabled-list)%s",
+		    c->disabled_file || strcmp(c->disabled_url, DEFAULT_URL) != 0 ?
+		    ": the list given is neither fetched nor read" : "");
+	/* --collect's child goes first on the pool: it is the longest call.
+	 * The tree is scanned all the same, before the pool runs, so that
+	 * a collection that fails (or takes the whole time) has it to fall
+	 * back on; the scope is then built when the child is done, before
+	 * any source finishes.  Without --collect, before anything runs. */
+	if (c->collect) {
+		cl = collect_start(&r);
+		scan_tree(&r);
+	} else {
+		build_scope(&r, NULL);
+	}
 	for (size_t i = 0; i < COUNT(sources); i++)
 		state[i] = sources[i]->wanted(&r) ? sources[i]->start(&r) : NULL;
 	childq_run(&r.pool, (size_t)c->parallel, r.deadline);
+	if (cl)
+		build_scope(&r, cl);
 	for (size_t i = 0; i < COUNT(sources); i++) {
 		long got;
 
@@ -159,6 +205,9 @@ pipeline_run(const struct config *c)
 		r.sources_failed += got < 0;
 		r.found += got > 0 ? got : 0;
 	}
+	for (size_t i = 0; i < COUNT(always); i++)
+		if (always[i]->wanted(&r))
+			always[i]->finish(&r, always[i]->start(&r));
 	apply_fallback(&r);
 	exclset_finish(&r.set);
 	/* --explain: what the sources said, before re-enabling. */

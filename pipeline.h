@@ -1,6 +1,7 @@
 /*
  * pipeline: one run.  The scope (which tests this run has), then every
- * source on one pool of children, then the fallback rule, then
+ * source on one pool of children (with --collect's child), then the
+ * hand-kept lists (--extra), then the fallback rule, then
  * re-enabling and --keep (reenable.h), then every sink; with --explain,
  * explain.h looks before and after re-enabling and prints instead of them.
  *
@@ -25,7 +26,8 @@ struct run {
 	const struct config *cfg;
 	struct scope scope;
 	struct testtree tree;
-	struct strlist collected;
+	struct strlist collected;   /* --collected's or --collect's node ids */
+	int tree_scanned, have_tree, tree_stopped;
 	struct childq pool;         /* every child of every source */
 	double deadline;            /* the whole run's, now_seconds() clock */
 	struct diags diags;
@@ -44,7 +46,9 @@ struct run {
 /* A source.  start() queues its calls on r->pool (nothing runs yet) and
  * returns its state; once the pool has run, finish() adds its exclusions
  * to r->set and returns how many, or -1 when the source failed as a whole
- * (it has said why in r->diags). */
+ * (it has said why in r->diags).  r->scope is ready for finish(), not for
+ * start(): with --collect it is built from the child's output, after the
+ * pool has run. */
 struct source {
 	const char *name;
 	int (*wanted)(const struct run *r);
@@ -60,7 +64,7 @@ struct sink {
 	int (*emit)(struct run *r);
 };
 
-extern const struct source source_list, source_trunk, source_fallback;
+extern const struct source source_list, source_trunk, source_fallback, source_extra;
 extern const struct sink sink_output, sink_summary;
 
 /* The job summary (sink_summary.c), for its tests: the run as Markdown

@@ -314,6 +314,8 @@ exec_child(struct child *c, int in_r, int out_w, int err_w, int report_w,
 	for (size_t i = 0; i < c->nstreams; i++)
 		if (dup2(tmp[i], 3 + (int)i) < 0)
 			goto fail;
+	if (c->dir && chdir(c->dir) < 0)
+		goto fail;
 	if (c->env)
 		environ = (char **)c->env;
 	execvp(c->argv[0], c->argv);

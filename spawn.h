@@ -50,6 +50,7 @@ struct child {
 	/* What to run. */
 	char *const *argv;      /* argv[0] is looked up on PATH */
 	char *const *env;       /* NULL: inherit the environment */
+	const char *dir;        /* the folder it runs in; NULL: ours */
 	const char *input;      /* written to the child's stdin, then closed */
 	size_t input_len;
 	size_t out_limit;       /* stop (kill) when stdout exceeds this; 0 = none */

@@ -44,8 +44,7 @@ struct list {
 static int
 list_wanted(const struct run *r)
 {
-	(void)r;
-	return 1;
+	return !r->cfg->no_disabled_list;
 }
 
 static void *

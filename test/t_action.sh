@@ -190,7 +190,7 @@ ids=$(output "$WORK/summary.output" count)
 expect_eq "summary: one re-enabled and one kept test are left out of the result" $((direct_ids - 2)) "$ids"
 expect_eq "summary: appended after what the file held" "## an earlier step" "$(head -n 1 "$sum")"
 check "summary: heading with the count" grep -qx "### exclusions: $ids tests excluded" "$sum"
-check "summary: counts by source" grep -q "^disabled-list: $ids · trunk-run: 0 · fallback: 0 · re-enabled or kept: 2 · " "$sum"
+check "summary: counts by source" grep -q "^disabled-list: $ids · trunk-run: 0 · fallback: 0 · extra: 0 · re-enabled or kept: 2 · " "$sum"
 rows=$(grep -c '^| <code>' "$sum")
 expect_eq "summary: one table row per exclusion" "$ids" "$rows"
 check "summary: a row names the node id, its source and its issue, linked" grep -qxF \
@@ -388,6 +388,30 @@ expect_eq "inputs: collect neither true nor false: status 2, nothing run" "2:<no
 fake_action badfile INPUT_FORMAT=pytorch INPUT_DISABLED_TESTS_FILE="a
 b.json"
 expect_eq "inputs: a disabled-tests-file with a line break: status 2, nothing run" "2:<not run>" "$RC:$(argv_of badfile)"
+
+# The extra and collect inputs on the real binary: a hand-kept line (in
+# Kineto's shape, with its issue link) is excluded and shown in the
+# summary; collect runs Debian's pytest for exact ids.
+printf '%s\n' '"test/profiler/test_profiler.py::TestProfiler::test_kineto_profiler_api"  # https://github.com/pytorch/pytorch/issues/4242' \
+	>"$RUN/hand-kept.txt"
+run_action realextra INPUT_ROOT="$SAMPLE" INPUT_EXTRA="hand-kept.txt" GITHUB_STEP_SUMMARY="$WORK/extra.md" \
+	INPUT_EXTRA_ARGS="--no-trunk --disabled-file disabled.json --format lines"
+check "extra input, real binary: the hand-kept test is excluded" \
+	grep -qx 'test/profiler/test_profiler.py::TestProfiler::test_kineto_profiler_api' "$WORK/realextra.out"
+check "extra input, real binary: the summary counts it as extra, with its issue" \
+	grep -qE '^disabled-list: [0-9]+ · trunk-run: 0 · fallback: 0 · extra: 1 · ' "$WORK/extra.md"
+if /usr/bin/python3 -c 'import pytest' 2>/dev/null; then
+	run_action realcollect INPUT_ROOT="$SAMPLE" INPUT_COLLECT=true INPUT_PYTHON=/usr/bin/python3 \
+		INPUT_EXTRA_ARGS="--no-trunk --disabled-file disabled.json --format lines"
+	if [ "$RC" -eq 0 ] && grep -q 'collect: [0-9]* node ids from pytest --collect-only' "$WORK/realcollect.err" &&
+		[ "$(grep -c . "$WORK/realcollect.out")" -ge 3 ]; then
+		pass "collect input, real pytest: the ids come from its collection"
+	else
+		fail "collect input, real pytest: the ids come from its collection" "rc=$RC: $(head -c 600 "$WORK/realcollect.err")"
+	fi
+else
+	skip "collect input, real pytest: the ids come from its collection" "/usr/bin/python3 cannot import pytest"
+fi
 
 # action.yml: every expression in it is either an input passed through
 # env: (INPUT_X: ${{ inputs.x }}) or an output taken from the run step; no

@@ -48,6 +48,28 @@ argv_is_not_a_shell_line(void)
 }
 
 static void
+runs_in_its_folder(void)
+{
+	/* The child runs in dir; we stay where we were. */
+	char *argv[] = { "pwd", NULL };
+	char *nowhere[] = { "true", NULL };
+	struct child c = { .argv = argv, .dir = "/" };
+	struct child d = { .argv = nowhere, .dir = "/exclusions-no-such-folder" };
+	char here[4096], after[4096];
+
+	CHECK(getcwd(here, sizeof here) != NULL);
+	CHECK(child_run(&c, now_seconds() + 10) == 0);
+	CHECK_STR(buf_str(&c.out), "/\n");
+	CHECK(getcwd(after, sizeof after) != NULL && strcmp(here, after) == 0);
+	/* A folder it cannot enter: it does not run. */
+	CHECK(child_run(&d, now_seconds() + 10) == -1);
+	CHECK(d.exec_errno == ENOENT);
+	CHECK(no_children_left());
+	child_free(&c);
+	child_free(&d);
+}
+
+static void
 missing_program(void)
 {
 	char *argv[] = { "exclusions-no-such-program", NULL };
@@ -1038,6 +1060,7 @@ main(void)
 	RUN(streams_in_a_pool_and_at_the_deadline);
 	RUN(captures_stdout_and_stderr);
 	RUN(argv_is_not_a_shell_line);
+	RUN(runs_in_its_folder);
 	RUN(missing_program);
 	RUN(killed_at_deadline);
 	RUN(output_limit_stops_child);

@@ -99,7 +99,7 @@ report_has_counts_table_reenabled_and_warnings(void)
 	summary_render(&r, &out);
 	s = buf_str(&out);
 	CHECK(starts_with(s, "### exclusions: 3 tests excluded\n"));
-	CHECK(strstr(s, "disabled-list: 2 · trunk-run: 1 · fallback: 1 · re-enabled or kept: 2 · warnings: 1\n"));
+	CHECK(strstr(s, "disabled-list: 2 · trunk-run: 1 · fallback: 1 · extra: 0 · re-enabled or kept: 2 · warnings: 1\n"));
 	CHECK(strstr(s, "| test | source | issue or run |\n|---|---|---|\n"));
 	/* One row a test: its sources once each, each issue or run linked
 	 * when its URL may be a link. */
