@@ -46,7 +46,8 @@ static const char usage_text[] =
 "Selection:\n"
 "  --platform LIST        platforms of this run (default linux): mac macos win\n"
 "                         windows linux rocm xpu asan dynamo dynamo_wrapped\n"
-"                         inductor slow\n"
+"                         inductor slow (dynamo = dynamo_wrapped, implied by\n"
+"                         inductor, as in PyTorch)\n"
 "  --root DIR             where pytest runs; node ids are relative to it (default .)\n"
 "  --tests-dir DIR        test folder under the root (relative or absolute),\n"
 "                         repeatable (default test/profiler when it exists)\n"
@@ -206,6 +207,10 @@ parse_platforms(const char *s)
 		mask |= bit;
 	}
 	strlist_free(&l);
+	/* As PyTorch's harness decides: dynamo and dynamo_wrapped are one
+	 * condition (TEST_WITH_TORCHDYNAMO), which an inductor run implies. */
+	if (mask & (PLAT_DYNAMO | PLAT_DYNAMO_WRAPPED | PLAT_INDUCTOR))
+		mask |= PLAT_DYNAMO | PLAT_DYNAMO_WRAPPED;
 	return mask;
 }
 

@@ -169,3 +169,21 @@ for doc in '' '[' '{"a": }' '{"t (m.C)": ["1", "https://x", []]} trailing' "$(pr
 		fail "cli: bad document [$doc] gives the fallback and one line" "rc=$rc err=$(cat "$WORK/err")"
 	fi
 done
+
+# Platforms as PyTorch's harness reads them: dynamo and dynamo_wrapped are
+# one condition (TEST_WITH_TORCHDYNAMO), implied by inductor.
+cat >"$WORK/dyn.json" <<'JSON'
+{"test_kineto (__main__.TestProfiler)": ["1", "https://github.com/pytorch/pytorch/issues/1", ["dynamo"]],
+ "test_memory_profiler (__main__.TestProfiler)": ["2", "https://github.com/pytorch/pytorch/issues/2", ["dynamo_wrapped"]],
+ "test_user_annotation (__main__.TestProfiler)": ["3", "https://github.com/pytorch/pytorch/issues/3", ["inductor"]]}
+JSON
+for plat in linux dynamo dynamo_wrapped inductor linux,dynamo; do
+	got=$(X --disabled-file "$WORK/dyn.json" --root "$ROOT" --fallback never --platform "$plat" --format lines 2>/dev/null |
+		sed 's/.*:://' | tr '\n' ' ')
+	case $plat in
+	linux) want="" ;;
+	dynamo | dynamo_wrapped | linux,dynamo) want="test_kineto test_memory_profiler " ;;
+	inductor) want="test_kineto test_memory_profiler test_user_annotation " ;;
+	esac
+	expect_eq "cli: --platform $plat: dynamo entries as PyTorch applies them" "$want" "$got"
+done
