@@ -529,9 +529,10 @@ plat_jobs() {
 	done
 }
 
-# --platform value, then the canonical names it stands for.
+# --platform value, then the canonical names it stands for (an inductor
+# run is a dynamo run too, as in PyTorch's harness).
 for c in linux:linux rocm:rocm win:windows windows:windows mac:macos macos:macos \
-	xpu:xpu asan:asan inductor:inductor dynamo:dynamo dynamo_wrapped:dynamo_wrapped \
+	xpu:xpu asan:asan "inductor:inductor dynamo dynamo_wrapped" dynamo:dynamo dynamo_wrapped:dynamo_wrapped \
 	"linux,dynamo_wrapped:linux dynamo_wrapped" "rocm,win:rocm windows"; do
 	plat=${c%%:*}
 	tag=curl-plat-${plat//,/-}
