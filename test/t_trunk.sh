@@ -124,10 +124,13 @@ check_run() {
 	if grep -a -qv '^exclusions:' "$WORK/$tag.err"; then
 		WHY+=("stderr line without the exclusions: prefix: $(grep -a -v '^exclusions:' "$WORK/$tag.err" | head -n 1)")
 	fi
-	stray=$(pgrep -af -- "/$tag/" | grep -v pgrep)
+	# This run's servers' ports in the pattern: another checkout's suite
+	# running at the same time has the same tags.
+	local pat=":(${PORT}${SLOW_PORT:+|$SLOW_PORT})/.*/$tag/"
+	stray=$(pgrep -af -- "$pat" | grep -v pgrep)
 	if [ -n "$stray" ]; then
 		sleep 0.5
-		stray=$(pgrep -af -- "/$tag/" | grep -v pgrep)
+		stray=$(pgrep -af -- "$pat" | grep -v pgrep)
 		[ -z "$stray" ] || WHY+=("child left running after exit: $stray")
 	fi
 }
