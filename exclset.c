@@ -27,6 +27,7 @@ exclset_add(struct exclset *s, const char *id, const char *cls, const char *name
 	x->name = xstrdup(name);
 	x->r = xmalloc(sizeof *x->r);
 	x->nr = 1;
+	x->since = 0;
 	x->r[0].kind = r->kind;
 	x->r[0].key = dup_or_null(r->key);
 	x->r[0].issue = dup_or_null(r->issue);
@@ -137,6 +138,8 @@ exclset_finish(struct exclset *s)
 			memcpy(last->r + last->nr, x->r, x->nr * sizeof *x->r);
 			last->nr += x->nr;
 			x->nr = 0;
+			if (x->since > 0 && (last->since == 0 || x->since < last->since))
+				last->since = x->since;
 			excl_clear(x);
 			continue;
 		}

@@ -36,6 +36,11 @@ struct excl {
 	char *cls, *name;          /* class and test name (the keyword form) */
 	struct reason *r;
 	size_t nr;
+	/* When this test's exclusion began, as far as the run knows: unix
+	 * seconds (wall clock, run_wall_now()), 0 when unknown.  Set by whoever
+	 * learns it (an issue's opening date, the history's first-seen); merging
+	 * keeps the earliest known. */
+	long long since;
 };
 
 struct exclset {

@@ -44,6 +44,11 @@ void split_commas(struct strlist *l, const char *s);
 /* Seconds on the monotonic clock. */
 double now_seconds(void);
 
+/* The wall clock in unix seconds, for what is dated (cache ages, history,
+ * exclusion ages): EXCLUSIONS_NOW when it holds 1 to 12 decimal digits (set
+ * by tests), else time(). */
+long long wall_now(void);
+
 /* Quote s for a one-line message: printable ASCII kept, the rest as \xNN,
  * cut at max bytes.  Returns a static buffer (one at a time per slot 0..3). */
 const char *shown(const char *s, size_t n, int slot);

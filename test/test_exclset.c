@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "exclset.h"
+#include "util.h"
 #include "unit.h"
 
 static const struct reason list42 = {
@@ -178,6 +179,41 @@ filter_drops_reasons_then_exclusions(void)
 	exclset_free(&s);
 }
 
+static void
+merge_keeps_the_earliest_known_since(void)
+{
+	struct exclset s = { 0 };
+
+	exclset_add(&s, "t.py::TestB::test_b", "TestB", "test_b", &trunk1001);
+	s.v[s.n - 1].since = 0;
+	exclset_add(&s, "t.py::TestB::test_b", "TestB", "test_b", &list42);
+	s.v[s.n - 1].since = 2000;
+	exclset_add(&s, "t.py::TestB::test_b", "TestB", "test_b", &fallback);
+	s.v[s.n - 1].since = 1000;
+	exclset_add(&s, "t.py::TestA::test_a", "TestA", "test_a", &fallback);
+	CHECK(s.v[s.n - 1].since == 0);
+	exclset_finish(&s);
+	CHECK(s.n == 2);
+	if (s.n == 2) {
+		CHECK(s.v[0].since == 0);
+		CHECK(s.v[1].since == 1000);
+	}
+	exclset_free(&s);
+}
+
+static void
+wall_now_reads_exclusions_now(void)
+{
+	setenv("EXCLUSIONS_NOW", "1767225600", 1);
+	CHECK(wall_now() == 1767225600LL);
+	setenv("EXCLUSIONS_NOW", "12x", 1);
+	CHECK(wall_now() > 1700000000LL);
+	setenv("EXCLUSIONS_NOW", "", 1);
+	CHECK(wall_now() > 1700000000LL);
+	unsetenv("EXCLUSIONS_NOW");
+	CHECK(wall_now() > 1700000000LL);
+}
+
 int
 main(void)
 {
@@ -189,5 +225,7 @@ main(void)
 	RUN(many_exclusions);
 	RUN(kind_names);
 	RUN(filter_drops_reasons_then_exclusions);
+	RUN(merge_keeps_the_earliest_known_since);
+	RUN(wall_now_reads_exclusions_now);
 	return 0;
 }
