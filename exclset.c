@@ -28,6 +28,7 @@ exclset_add(struct exclset *s, const char *id, const char *cls, const char *name
 	x->r = xmalloc(sizeof *x->r);
 	x->nr = 1;
 	x->since = 0;
+	x->is_gtest = 0;
 	x->r[0].kind = r->kind;
 	x->r[0].key = dup_or_null(r->key);
 	x->r[0].issue = dup_or_null(r->issue);
@@ -35,6 +36,43 @@ exclset_add(struct exclset *s, const char *id, const char *cls, const char *name
 	x->r[0].platforms = dup_or_null(r->platforms);
 	x->r[0].run_id = dup_or_null(r->run_id);
 	x->r[0].where = dup_or_null(r->where);
+}
+
+int
+gtest_name_ok(const char *s, size_t n)
+{
+	size_t dot = n, dots = 0;
+
+	if (n == 0 || n > 512)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.') {
+			dot = i;
+			dots++;
+		} else if (!(c == '_' || c == '/' || (c >= '0' && c <= '9') ||
+		    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+			return 0;
+		}
+	}
+	return dots == 1 && dot > 0 && dot + 1 < n;
+}
+
+int
+exclset_add_gtest(struct exclset *s, const char *suite_dot_test, const struct reason *r)
+{
+	size_t n = strlen(suite_dot_test);
+	const char *dot = strchr(suite_dot_test, '.');
+	char *suite;
+
+	if (!gtest_name_ok(suite_dot_test, n))
+		return -1;
+	suite = xstrndup(suite_dot_test, (size_t)(dot - suite_dot_test));
+	exclset_add(s, NULL, suite, dot + 1, r);
+	s->v[s->n - 1].is_gtest = 1;
+	free(suite);
+	return 0;
 }
 
 static int
@@ -51,6 +89,8 @@ cmp_excl(const void *a, const void *b)
 	const struct excl *x = a, *y = b;
 	int r;
 
+	if (x->is_gtest != y->is_gtest)
+		return x->is_gtest ? 1 : -1;
 	if (!x->id || !y->id) {
 		if (x->id || y->id)
 			return x->id ? -1 : 1;

@@ -37,10 +37,14 @@ struct excl {
 	struct reason *r;
 	size_t nr;
 	/* When this test's exclusion began, as far as the run knows: unix
-	 * seconds (wall clock, run_wall_now()), 0 when unknown.  Set by whoever
+	 * seconds (wall clock, wall_now()), 0 when unknown.  Set by whoever
 	 * learns it (an issue's opening date, the history's first-seen); merging
 	 * keeps the earliest known. */
 	long long since;
+	/* A C++ test (gtest): id NULL, cls the suite, name the test, as
+	 * "Suite.Test" names it.  Only the gtest form prints these; the pytest
+	 * forms leave them out. */
+	int is_gtest;
 };
 
 struct exclset {
@@ -53,7 +57,17 @@ struct exclset {
 void exclset_add(struct exclset *s, const char *id, const char *cls, const char *name,
     const struct reason *r);
 
-/* Sort (node ids in byte order, then the id-less ones by class and name)
+/* Add one gtest exclusion (is_gtest) for "Suite.Test"; returns 0, or -1
+ * (nothing added) when the name is not one gtest_name_ok() accepts. */
+int exclset_add_gtest(struct exclset *s, const char *suite_dot_test, const struct reason *r);
+
+/* Is the n bytes at s a gtest name "Suite.Test": two non-empty parts of
+ * letters, digits, '_' and '/' (parametrized "Prefix/Suite.Test/0"), one
+ * '.' between them, at most 512 bytes? */
+int gtest_name_ok(const char *s, size_t n);
+
+/* Sort (node ids in byte order, then the id-less ones by class and name,
+ * then the gtest ones by suite and test)
  * and merge the same test's exclusions into one, its reasons in order:
  * by kind (list, trunk, fallback, extra), then key, then run. */
 void exclset_finish(struct exclset *s);

@@ -189,6 +189,8 @@ render_keyword(const struct exclset *s, struct buf *out, struct diags *d)
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct excl *x = &s->v[i];
+		if (x->is_gtest)
+			continue;       /* C++: the gtest form only */
 
 		if (!keyword_safe(x->cls) || !keyword_safe(x->name)) {
 			diag_add(d, LOG_WARN, "", "left out of --format keyword: \"%s\" / \"%s\" cannot be written in a pytest -k expression",
@@ -310,6 +312,8 @@ output_pytorch(const struct exclset *s, const struct entries *listed,
 		rt_add(&l, listed->v[i].key, listed->v[i].url, listed->v[i].platforms);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct excl *x = &s->v[i];
+		if (x->is_gtest)
+			continue;       /* C++: the gtest form only */
 		int keyed = 0;          /* 1: key holds its key; -1: it has none */
 
 		for (size_t j = 0; j < x->nr; j++) {
@@ -384,6 +388,8 @@ output_render(const struct exclset *s, enum format f, struct buf *out, struct di
 		return render_keyword(s, out, d);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct excl *x = &s->v[i];
+		if (x->is_gtest)
+			continue;       /* C++: the gtest form only */
 
 		if (!x->id)
 			continue;

@@ -214,6 +214,38 @@ wall_now_reads_exclusions_now(void)
 	CHECK(wall_now() > 1700000000LL);
 }
 
+static void
+gtest_names_and_their_place(void)
+{
+	struct exclset s = { 0 };
+
+	CHECK(gtest_name_ok("Suite.Test", 10));
+	CHECK(gtest_name_ok("Inst/Suite.Test/0", 17));
+	CHECK(!gtest_name_ok("Suite", 5));
+	CHECK(!gtest_name_ok(".Test", 5));
+	CHECK(!gtest_name_ok("Suite.", 6));
+	CHECK(!gtest_name_ok("A.B.C", 5));
+	CHECK(!gtest_name_ok("Suite.Te st", 11));
+	CHECK(!gtest_name_ok("Suite.Test:Other.Test", 21));
+	CHECK(!gtest_name_ok("", 0));
+	CHECK(exclset_add_gtest(&s, "Suite.Te-st", &fallback) == -1);
+	CHECK(s.n == 0);
+	CHECK(exclset_add_gtest(&s, "Suite.Test", &fallback) == 0);
+	exclset_add(&s, NULL, "Suite", "Test", &fallback);
+	exclset_add(&s, "t.py::TestA::test_a", "TestA", "test_a", &fallback);
+	CHECK(exclset_add_gtest(&s, "Suite.Test", &list42) == 0);
+	exclset_finish(&s);
+	CHECK(s.n == 3);
+	if (s.n == 3) {
+		CHECK(!s.v[0].is_gtest && s.v[0].id != NULL);
+		CHECK(!s.v[1].is_gtest && s.v[1].id == NULL);
+		CHECK(s.v[2].is_gtest && s.v[2].id == NULL && s.v[2].nr == 2);
+		CHECK_STR(s.v[2].cls, "Suite");
+		CHECK_STR(s.v[2].name, "Test");
+	}
+	exclset_free(&s);
+}
+
 int
 main(void)
 {
@@ -227,5 +259,6 @@ main(void)
 	RUN(filter_drops_reasons_then_exclusions);
 	RUN(merge_keeps_the_earliest_known_since);
 	RUN(wall_now_reads_exclusions_now);
+	RUN(gtest_names_and_their_place);
 	return 0;
 }
