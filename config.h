@@ -62,6 +62,12 @@ struct config {
 	const char *output;
 	const char *summary;        /* --summary: Markdown appended (sink_summary.c) */
 	const char *explain;            /* --explain TEST: explain.h */
+	/* issue ages and alerts (sink_ages.c, sink_alerts.c) */
+	int issue_ages;                 /* --issue-ages: since from when each issue was opened */
+	int alert_after;                /* --alert-after DAYS (default 14) */
+	const char *notify_issue;       /* --notify-issue OWNER/NAME */
+	const char *notify_webhook;     /* --notify-webhook or EXCLUSIONS_WEBHOOK: a secret */
+	int dry_run;                    /* --dry-run: show what would be sent, send nothing */
 };
 
 #endif

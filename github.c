@@ -545,3 +545,122 @@ github_describe(const struct gh_call *k, const struct gh_response *r, struct buf
 	}
 	child_describe(&k->f.c, out);
 }
+
+/* "O/N/issues/K" at p (up to end): into out as an API path.  Returns 0 or -1. */
+static int
+issue_rest(const char *p, const char *end, struct buf *out)
+{
+	const char *s1 = memchr(p, '/', (size_t)(end - p));
+	const char *s2 = s1 ? memchr(s1 + 1, '/', (size_t)(end - s1 - 1)) : NULL;
+	const char *num;
+	char owner[201], name[201];
+	size_t ol, nl, kl;
+
+	if (!s1 || !s2 || (size_t)(end - s2) < 9 || memcmp(s2, "/issues/", 8) != 0)
+		return -1;
+	ol = (size_t)(s1 - p);
+	nl = (size_t)(s2 - s1 - 1);
+	num = s2 + 8;
+	kl = (size_t)(end - num);
+	if (ol == 0 || ol > 200 || nl == 0 || nl > 200 || !all_digits(num, kl, 15) || *num == '0')
+		return -1;
+	memcpy(owner, p, ol);
+	owner[ol] = '\0';
+	memcpy(name, s1 + 1, nl);
+	name[nl] = '\0';
+	if (!github_name_ok(owner, 0) || !github_name_ok(name, 0))
+		return -1;
+	out->len = 0;
+	buf_printf(out, "repos/%s/%s/issues/%.*s", owner, name, (int)kl, num);
+	return 0;
+}
+
+int
+github_issue_path(const struct github *g, const char *url, const char *number,
+    const char *default_repo, struct buf *out)
+{
+	if (url) {
+		const char *p = NULL, *end;
+		size_t n = g && g->api ? strlen(g->api) : 0;
+
+		if (starts_with(url, "https://github.com/"))
+			p = url + 19;
+		else if (n > 7 && strcmp(g->api + n - 7, "/api/v3") == 0 &&
+		    strncmp(url, g->api, n - 7) == 0 && url[n - 7] == '/')
+			p = url + n - 6;  /* the enterprise web host */
+		if (p) {
+			end = p + strcspn(p, "?#");
+			if (issue_rest(p, end, out) == 0)
+				return 0;
+		}
+	}
+	if (number && default_repo && all_digits(number, strlen(number), 15) && *number != '0' &&
+	    github_name_ok(default_repo, 1)) {
+		out->len = 0;
+		buf_printf(out, "repos/%s/issues/%s", default_repo, number);
+		return 0;
+	}
+	return -1;
+}
+
+void
+github_issues_recent_path(const char *repo, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "repos/%s/issues?state=all&sort=updated&direction=desc&per_page=100", repo);
+}
+
+void
+github_issues_search_path(const char *repo, const char *word, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "search/issues?q=repo:%s+is:issue+in:body+%%22", repo);
+	/* the word quoted, as a URL query wants it */
+	for (const char *p = word; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.')
+			buf_addc(out, (char)c);
+		else
+			buf_printf(out, "%%%02X", c);
+	}
+	buf_adds(out, "%22&per_page=100");
+}
+
+void
+github_issues_path(const char *repo, const char *number, struct buf *out)
+{
+	out->len = 0;
+	if (number)
+		buf_printf(out, "repos/%s/issues/%s", repo, number);
+	else
+		buf_printf(out, "repos/%s/issues", repo);
+}
+
+int
+github_send(const struct github *g, struct gh_call *k, const char *method, const char *path,
+    const char *json, struct buf *why)
+{
+	struct fetch_req req = { 0 };
+	struct buf u = { 0 };
+
+	memset(k, 0, sizeof *k);
+	buf_printf(&u, "%s/%s", g->api, path);
+	k->url = xstrdup(buf_str(&u));
+	buf_free(&u);
+	if (strpbrk(k->url, " \"'\\\n\r\t")) {
+		buf_printf(why, "URL with white space or quotes refused: %s", shown(k->url, strlen(k->url), 0));
+		return -1;
+	}
+	k->with_token = g->auth[0] != 0;
+	req.url = k->url;
+	req.deadline = g->deadline;
+	req.max_bytes = 4u << 20;
+	req.headers = 1;
+	req.accept = ACCEPT;
+	req.config = k->with_token ? g->auth : NULL;
+	req.method = method;
+	req.body = json;
+	return fetch_prepare(&k->f, &req, why);
+}

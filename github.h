@@ -116,4 +116,29 @@ void github_run_url(const struct github *g, const char *repo, const char *run_id
  * slash is set, /)?  Validates --repo, --workflow and --branch. */
 int github_name_ok(const char *s, int slash);
 
+/* Issues (issue ages, the tracking issue of alerts). */
+
+/* The API path "repos/O/N/issues/K" of an issue named by its web URL
+ * (https://github.com/O/N/issues/K, or the enterprise host's; a "#..." or
+ * "?..." after it is ignored), or, when url is NULL or names none, by its
+ * number in default_repo ("O/N"; NULL: none).  Into out.  Returns 0, or
+ * -1 when neither names an issue. */
+int github_issue_path(const struct github *g, const char *url, const char *number,
+    const char *default_repo, struct buf *out);
+
+/* API paths for repo ("O/N", checked by the caller with github_name_ok):
+ * its issues, open and closed, the latest updated first (one page of
+ * 100); a search of its issues for word in the body; the issues
+ * themselves (number NULL: where a new one is POSTed). */
+void github_issues_recent_path(const char *repo, struct buf *out);
+void github_issues_search_path(const char *repo, const char *word, struct buf *out);
+void github_issues_path(const char *repo, const char *number, struct buf *out);
+
+/* Prepare a request with a JSON body (method "POST" or "PATCH") to path
+ * under the API, with the token and header blocks (see github_parse).
+ * The body and the token reach curl on stdin, never argv.  Returns 0, or
+ * -1 with why. */
+int github_send(const struct github *g, struct gh_call *k, const char *method, const char *path,
+    const char *json, struct buf *why);
+
 #endif

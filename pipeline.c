@@ -28,8 +28,12 @@ static const struct source *const fallbacks[] = {
 };
 
 static const struct sink *const sinks[] = {
+	/* sets since (--issue-ages): before every sink that reads it */
+	&sink_ages,
 	&sink_output,
 	&sink_summary,
+	/* reads since: after every sink that sets it */
+	&sink_alerts,
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])

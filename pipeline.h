@@ -66,6 +66,7 @@ struct sink {
 
 extern const struct source source_list, source_trunk, source_fallback, source_extra;
 extern const struct sink sink_output, sink_summary;
+extern const struct sink sink_ages, sink_alerts;
 
 /* The job summary (sink_summary.c), for its tests: the run as Markdown
  * into out, and one text made safe for a Markdown table cell or line. */

@@ -1,0 +1,199 @@
+/*
+ * --issue-ages: for every exclusion that comes from an issue (the
+ * published list's entries, hand-kept and fallback lines with an issue
+ * URL), when that issue was opened becomes its since, so that "days
+ * excluded" is right from the first run.  One GET per distinct issue
+ * (github.h), all on the run's pool, before the sinks that read since.
+ * A lookup that fails is one line (the first few; then a count), and the
+ * run goes on without that date.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts.h"
+#include "github.h"
+#include "pipeline.h"
+
+#define SRC "issue ages"
+/* The published list's issues are pytorch/pytorch's. */
+#define LIST_REPO "pytorch/pytorch"
+#define MAX_LOOKUPS 2000
+#define SHOWN_FAILURES 5
+/* An issue's JSON: its body is at most 64 KB of text. */
+#define ISSUE_BYTES (2u << 20)
+
+struct lookup {
+	struct run *r;
+	const char *path;          /* in the strlist of paths */
+	struct gh_call call;
+	long long created;         /* 0: unknown */
+	unsigned *shown;
+	size_t *failed;
+};
+
+/* "repos/O/N/issues/K" as "O/N#K", for a message. */
+static void
+issue_name(const char *path, struct buf *out)
+{
+	const char *p = starts_with(path, "repos/") ? path + 6 : path;
+	const char *i = strstr(p, "/issues/");
+
+	out->len = 0;
+	if (i)
+		buf_printf(out, "%.*s#%s", (int)(i - p), p, i + 8);
+	else
+		buf_adds(out, p);
+}
+
+static void
+lookup_done(void *arg, struct child *c)
+{
+	struct lookup *l = arg;
+	struct gh_response resp = { 0 };
+	struct buf why = { 0 }, name = { 0 };
+	long long t;
+
+	github_parse(c->out.p ? c->out.p : "", c->out.len, &resp);
+	if (c->exit_code != 0 || c->timed_out || c->stopped || c->exec_errno || c->never_started)
+		github_describe(&l->call, &resp, &why);
+	else if (resp.status != 200)
+		buf_printf(&why, "HTTP %d", resp.status);
+	else if (issue_created_at(resp.body, resp.body_len, &t, &why) == 0)
+		l->created = t;
+	if (!l->created) {
+		issue_name(l->path, &name);
+		++*l->failed;
+		diag_limited(&l->r->diags, l->shown, SHOWN_FAILURES, LOG_WARN, SRC,
+		    "%s: not looked up: %s", buf_str(&name), buf_str(&why));
+	}
+	gh_response_free(&resp);
+	buf_free(&why);
+	buf_free(&name);
+}
+
+int
+alerts_github(struct run *r, struct github *g, struct buf *why)
+{
+	if (github_init(g, r->cfg->api_url, r->deadline, why) < 0)
+		return -1;
+	if (g->token_pending)
+		childq_add(&r->pool, &g->token_child);
+	childq_add(&r->pool, &g->version_child);
+	childq_run(&r->pool, 2, r->deadline);
+	github_version_done(g);
+	if (g->token_pending && github_token_done(g, why) < 0)
+		return -1;
+	return 0;
+}
+
+/* The API path of the issue behind reason rs, into out; -1: none. */
+static int
+reason_path(const struct github *g, const struct reason *rs, struct buf *out)
+{
+	if (rs->kind == RK_TRUNK || (!rs->url && !rs->issue))
+		return -1;
+	return github_issue_path(g, rs->url, rs->issue, rs->kind == RK_LIST ? LIST_REPO : NULL, out);
+}
+
+static int
+ages_wanted(const struct run *r)
+{
+	return r->cfg->issue_ages;
+}
+
+static int
+ages_emit(struct run *r)
+{
+	struct github g;
+	struct strlist paths = { 0 };
+	struct lookup *v;
+	struct buf p = { 0 }, why = { 0 };
+	size_t failed = 0, dated = 0, asked;
+	unsigned shown = 0;
+
+	/* Issue URLs are read before the token is asked for: only the
+	 * enterprise host's own URLs need the API's name, set by init. */
+	if (alerts_github(r, &g, &why) < 0) {
+		diag_add(&r->diags, LOG_WARN, SRC, "not looked up: %s", buf_str(&why));
+		github_free(&g);
+		buf_free(&why);
+		return 0;
+	}
+	for (size_t i = 0; i < r->set.n; i++)
+		for (size_t k = 0; k < r->set.v[i].nr; k++)
+			if (reason_path(&g, &r->set.v[i].r[k], &p) == 0)
+				strlist_add(&paths, buf_str(&p));
+	strlist_sort_uniq(&paths);
+	asked = paths.n < MAX_LOOKUPS ? paths.n : MAX_LOOKUPS;
+	if (paths.n > MAX_LOOKUPS)
+		diag_add(&r->diags, LOG_WARN, SRC, "%zu issues: only the first %d are looked up",
+		    paths.n, MAX_LOOKUPS);
+	v = xmalloc((asked ? asked : 1) * sizeof *v);
+	for (size_t i = 0; i < asked; i++) {
+		struct lookup *l = &v[i];
+
+		memset(l, 0, sizeof *l);
+		l->r = r;
+		l->path = paths.v[i];
+		l->shown = &shown;
+		l->failed = &failed;
+		why.len = 0;
+		if (github_call(&g, &l->call, l->path, 1, ISSUE_BYTES, &why) < 0) {
+			struct buf name = { 0 };
+
+			issue_name(l->path, &name);
+			failed++;
+			diag_limited(&r->diags, &shown, SHOWN_FAILURES, LOG_WARN, SRC,
+			    "%s: not looked up: %s", buf_str(&name), buf_str(&why));
+			buf_free(&name);
+			continue;
+		}
+		l->call.f.c.on_done = lookup_done;
+		l->call.f.c.on_done_arg = l;
+		childq_add(&r->pool, &l->call.f.c);
+	}
+	childq_run(&r->pool, (size_t)r->cfg->parallel, r->deadline);
+	/* Each exclusion: the earliest opening of its issues. */
+	for (size_t i = 0; i < r->set.n; i++) {
+		struct excl *x = &r->set.v[i];
+		long long before = x->since;
+
+		for (size_t k = 0; k < x->nr; k++) {
+			size_t lo = 0, hi = asked;
+
+			if (reason_path(&g, &x->r[k], &p) < 0)
+				continue;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				int c = strcmp(v[mid].path, buf_str(&p));
+
+				if (c == 0) {
+					lo = mid;
+					break;
+				}
+				if (c < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < asked && strcmp(v[lo].path, buf_str(&p)) == 0 && v[lo].created > 0 &&
+			    (x->since == 0 || v[lo].created < x->since))
+				x->since = v[lo].created;
+		}
+		dated += x->since != 0 && x->since != before;
+	}
+	if (shown > SHOWN_FAILURES)
+		diag_add(&r->diags, LOG_WARN, SRC, "%u more issues not looked up", shown - SHOWN_FAILURES);
+	diag_add(&r->diags, LOG_INFO, SRC, "%zu of %zu issues looked up; %zu exclusions dated by them",
+	    asked - failed, paths.n, dated);
+	for (size_t i = 0; i < asked; i++)
+		github_call_free(&v[i].call);
+	free(v);
+	strlist_free(&paths);
+	github_free(&g);
+	buf_free(&p);
+	buf_free(&why);
+	return 0;
+}
+
+const struct sink sink_ages = { "issue ages", ages_wanted, ages_emit };
