@@ -495,6 +495,32 @@ alerts_issue_title(size_t n, long long after, struct buf *out)
 		buf_printf(out, "Tests excluded for %lld day%s or more: %zu", after, plural(after), n);
 }
 
+/* [#N](url) for an issue URL that can be a link's target as it is, else
+ * the URL as escaped text. */
+static void
+md_link(struct buf *out, const char *url)
+{
+	const char *rest = starts_with(url, "https://") ? url + 8 : starts_with(url, "http://") ? url + 7 : NULL;
+	const char *slash = strrchr(url, '/');
+	int ok = rest && *rest && *rest != '/' && strlen(url) <= 2000;
+
+	for (const char *p = url; ok && *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~:/?#@=+,;%", c) != NULL;
+	}
+	if (!ok) {
+		summary_escape(out, url);
+		return;
+	}
+	if (slash && all_digits(slash + 1, strlen(slash + 1), 15) && slash - url >= 7 &&
+	    strncmp(slash - 7, "/issues", 7) == 0)
+		buf_printf(out, "[#%s](%s)", slash + 1, url);
+	else
+		buf_printf(out, "[issue](%s)", url);
+}
+
 void
 alerts_issue_body(const struct alert *a, size_t n, long long after, long long now,
     struct buf *out)
@@ -519,7 +545,7 @@ alerts_issue_body(const struct alert *a, size_t n, long long after, long long no
 		summary_escape(out, a[i].test);
 		buf_printf(out, " | %lld | %s | %s | ", a[i].days, day, a[i].source);
 		if (a[i].url)
-			summary_escape(out, a[i].url);
+			md_link(out, a[i].url);
 		buf_adds(out, " |\n");
 	}
 	if (n > ALERTS_MAX_ROWS)
