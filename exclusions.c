@@ -28,6 +28,7 @@
 
 /* --python made absolute, freed at the end. */
 static char *python_path;          /* --python made absolute */
+static char *webhook_env;          /* EXCLUSIONS_WEBHOOK, taken out of the environment */
 
 static const char usage_text[] =
 "usage: exclusions [options]\n"
@@ -760,8 +761,11 @@ main(int argc, char **argv)
 	c.pr_body = getenv("PR_BODY");
 	c.commit_messages = getenv("COMMIT_MESSAGES");
 	/* The webhook, kept off the command line (its URL is a secret). */
+	/* The children need not see it: taken out of the environment. */
 	if (getenv("EXCLUSIONS_WEBHOOK") && *getenv("EXCLUSIONS_WEBHOOK"))
-		c.notify_webhook = parse_webhook("EXCLUSIONS_WEBHOOK", getenv("EXCLUSIONS_WEBHOOK"));
+		c.notify_webhook = webhook_env = xstrdup(parse_webhook("EXCLUSIONS_WEBHOOK",
+		    getenv("EXCLUSIONS_WEBHOOK")));
+	unsetenv("EXCLUSIONS_WEBHOOK");
 	parse_args(&c, argc, argv);
 	if (c.explain && c.output)
 		usage_error("--explain prints on stdout: it does not go with -o");
@@ -776,5 +780,6 @@ main(int argc, char **argv)
 	strlist_free(&c.keep);
 	strlist_free(&c.extra);
 	free(python_path);
+	free(webhook_env);
 	return rc;
 }

@@ -155,9 +155,12 @@ fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why)
 		f->argv[a++] = "--dump-header";
 		f->argv[a++] = "-";
 	}
-	if (!req->nurls && !req->url_secret) {
-		f->argv[a++] = "--url";
-		f->argv[a++] = f->url;
+	if (!req->nurls) {
+		/* a secret URL is in the config text on stdin */
+		if (!req->url_secret) {
+			f->argv[a++] = "--url";
+			f->argv[a++] = f->url;
+		}
 	} else {
 		char n[32];
 
