@@ -205,7 +205,10 @@ read_issue(struct js_scanner *s, struct gh_issue *i, int *pr)
 		if (ty != JS_STRING || js_next(s, &v) == JS_ERROR)
 			goto bad;
 		if (js_equals(&k, "number") && v.type == JS_NUMBER && all_digits(v.p, v.len, 15)) {
-			i->number = strtoll(v.p, NULL, 10);
+			/* the digits alone: the number may end the buffer */
+			i->number = 0;
+			for (size_t d = 0; d < v.len; d++)
+				i->number = i->number * 10 + (v.p[d] - '0');
 		} else if (js_equals(&k, "state") && v.type == JS_STRING) {
 			i->open = js_equals(&v, "open");
 		} else if (js_equals(&k, "body") && v.type == JS_STRING && !i->body) {

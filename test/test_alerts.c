@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "github.h"
 #include "unit.h"
 
 static long long
@@ -275,6 +276,45 @@ issue_and_webhook(void)
 	exclset_free(&s);
 }
 
+/* Issue URLs into API paths (github.c): only GitHub's own issue URLs. */
+static void
+issue_paths(void)
+{
+	struct github g;
+	struct buf p = { 0 };
+
+	memset(&g, 0, sizeof g);
+	g.api = "https://api.github.com";
+	CHECK(github_issue_path(&g, "https://github.com/pytorch/pytorch/issues/101", NULL, NULL, &p) == 0);
+	CHECK_STR(buf_str(&p), "repos/pytorch/pytorch/issues/101");
+	CHECK(github_issue_path(&g, "https://github.com/o/r/issues/7#issuecomment-1", "9", "x/y", &p) == 0);
+	CHECK_STR(buf_str(&p), "repos/o/r/issues/7");
+	/* not an issue URL: the number in the default repository */
+	CHECK(github_issue_path(&g, "https://github.com/o/r/pull/7", "9", "x/y", &p) == 0);
+	CHECK_STR(buf_str(&p), "repos/x/y/issues/9");
+	CHECK(github_issue_path(&g, NULL, "12", "pytorch/pytorch", &p) == 0);
+	CHECK_STR(buf_str(&p), "repos/pytorch/pytorch/issues/12");
+	static const char *const bad[] = {
+		"https://github.com/o/r/issues/", "https://github.com/o/r/issues/0", "https://github.com/o/r/issues/1x",
+		"https://github.com/o/r/issues/1/comments", "https://evil.example/o/r/issues/1",
+		"http://github.com/o/r/issues/1", "https://github.com/../r/issues/1", "https://github.com/o/r%2f/issues/1",
+		"https://github.com/o/issues/1", "https://github.com//r/issues/1", "https://github.com.evil/o/r/issues/1",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(github_issue_path(&g, bad[i], NULL, NULL, &p) < 0);
+	CHECK(github_issue_path(&g, NULL, "0", "o/r", &p) < 0);
+	CHECK(github_issue_path(&g, NULL, "12", "o/r/../x?", &p) < 0);
+	CHECK(github_issue_path(&g, NULL, NULL, "o/r", &p) < 0);
+	/* an enterprise API: its web host's issue URLs too */
+	g.api = "https://ghe.example:8443/api/v3";
+	CHECK(github_issue_path(&g, "https://ghe.example:8443/o/r/issues/5", NULL, NULL, &p) == 0);
+	CHECK_STR(buf_str(&p), "repos/o/r/issues/5");
+	CHECK(github_issue_path(&g, "https://ghe.example:8443api/o/r/issues/5", NULL, NULL, &p) < 0);
+	github_issues_search_path("o/r", "a:b c", &p);
+	CHECK_STR(buf_str(&p), "search/issues?q=repo:o/r+is:issue+in:body+%22a%3Ab%20c%22&per_page=100");
+	buf_free(&p);
+}
+
 int
 main(void)
 {
@@ -286,5 +326,6 @@ main(void)
 	RUN(escaping);
 	RUN(collect_and_annotate);
 	RUN(issue_and_webhook);
+	RUN(issue_paths);
 	return 0;
 }
