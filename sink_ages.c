@@ -71,11 +71,11 @@ lookup_done(void *arg, struct child *c)
 	buf_free(&name);
 }
 
-int
-alerts_github(struct run *r, struct github *g, struct buf *why)
+/* g, once github_init() has succeeded: `gh auth token` and `curl
+ * --version` on the run's pool.  Returns 0, or -1 with why. */
+static int
+github_ready(struct run *r, struct github *g, struct buf *why)
 {
-	if (github_init(g, r->cfg->api_url, r->deadline, why) < 0)
-		return -1;
 	if (g->token_pending)
 		childq_add(&r->pool, &g->token_child);
 	childq_add(&r->pool, &g->version_child);
@@ -84,6 +84,14 @@ alerts_github(struct run *r, struct github *g, struct buf *why)
 	if (g->token_pending && github_token_done(g, why) < 0)
 		return -1;
 	return 0;
+}
+
+int
+alerts_github(struct run *r, struct github *g, struct buf *why)
+{
+	if (github_init(g, r->cfg->api_url, r->deadline, why) < 0)
+		return -1;
+	return github_ready(r, g, why);
 }
 
 /* The API path of the issue behind reason rs, into out; -1: none. */
@@ -111,19 +119,23 @@ ages_emit(struct run *r)
 	size_t failed = 0, dated = 0, asked;
 	unsigned shown = 0;
 
-	/* Issue URLs are read before the token is asked for: only the
-	 * enterprise host's own URLs need the API's name, set by init. */
-	if (alerts_github(r, &g, &why) < 0) {
-		diag_add(&r->diags, LOG_WARN, SRC, "not looked up: %s", buf_str(&why));
-		github_free(&g);
-		buf_free(&why);
-		return 0;
-	}
+	/* The issues first (an enterprise host's own issue URLs need the
+	 * API's name, which init sets); the token only when there are some. */
+	int ready = github_init(&g, r->cfg->api_url, r->deadline, &why) == 0;
+
 	for (size_t i = 0; i < r->set.n; i++)
 		for (size_t k = 0; k < r->set.v[i].nr; k++)
 			if (reason_path(&g, &r->set.v[i].r[k], &p) == 0)
 				strlist_add(&paths, buf_str(&p));
 	strlist_sort_uniq(&paths);
+	if (paths.n == 0) {
+		diag_add(&r->diags, LOG_INFO, SRC, "no exclusion comes from an issue");
+		goto out;
+	}
+	if (!ready || github_ready(r, &g, &why) < 0) {
+		diag_add(&r->diags, LOG_WARN, SRC, "%zu issues not looked up: %s", paths.n, buf_str(&why));
+		goto out;
+	}
 	asked = paths.n < MAX_LOOKUPS ? paths.n : MAX_LOOKUPS;
 	if (paths.n > MAX_LOOKUPS)
 		diag_add(&r->diags, LOG_WARN, SRC, "%zu issues: only the first %d are looked up",
@@ -189,6 +201,7 @@ ages_emit(struct run *r)
 	for (size_t i = 0; i < asked; i++)
 		github_call_free(&v[i].call);
 	free(v);
+out:
 	strlist_free(&paths);
 	github_free(&g);
 	buf_free(&p);
