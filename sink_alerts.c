@@ -25,7 +25,7 @@
 #include "pipeline.h"
 
 #define SRC "alerts"
-#define ANSWER_BYTES (4u << 20)
+#define ANSWER_BYTES (16u << 20)  /* 100 issues, bodies of up to 64 KB each */
 
 static int
 gha(void)
