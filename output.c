@@ -438,8 +438,8 @@ output_gtest(const struct exclset *s, const char *base, struct buf *out)
 			buf_adds(out, "--gtest_filter=-");
 		else if (i == 0 && !dash)
 			buf_addc(out, '-');
-		else if (i > 0 || (out->p[out->len - 1] != '-' && out->p[out->len - 1] != ':'))
-			buf_addc(out, ':');
+		else if (i > 0 || (dash[1] && out->p[out->len - 1] != ':'))
+			buf_addc(out, ':');     /* not after an empty negative part, nor a ':' */
 		buf_adds(out, names.v[i]);
 		k++;
 	}

@@ -41,9 +41,9 @@ size_t output_pytorch(const struct exclset *s, const struct entries *listed,
  * set's gtest exclusions (is_gtest), their names "Suite.Test" sorted and
  * each once, after base (an existing filter; NULL or "" = none) as gtest
  * reads one, "POSITIVE[-NEGATIVE]" with ':' between patterns: "-" and the
- * names when base has no '-', else ':' and the names (none when base
- * ends in '-' or ':'); a name base's negative part already has is not
- * repeated.  No gtest exclusion: "--gtest_filter=BASE", or an empty line
+ * names when base has no '-', else ':' and the names (no ':' when the
+ * negative part, after the first '-', is empty or ends in ':'); a name
+ * base's negative part already has is not repeated.  No gtest exclusion: "--gtest_filter=BASE", or an empty line
  * without a base.  One trailing newline.  Returns how many names it added. */
 size_t output_gtest(const struct exclset *s, const char *base, struct buf *out);
 

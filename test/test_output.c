@@ -477,6 +477,8 @@ gtest_filter_form(void)
 	/* ending in '-' or ':': nothing more before the names */
 	CHECK_GTEST("A.*-", 1, "--gtest_filter=A.*-Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
 	CHECK_GTEST("A.*-B.x:", 1, "--gtest_filter=A.*-B.x:Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
+	/* a second '-' is part of a negative pattern: ':' all the same */
+	CHECK_GTEST("A.*-B-", 1, "--gtest_filter=A.*-B-:Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
 	/* a name the base leaves out already is not repeated */
 	CHECK_GTEST("*-Zeta.Last", 1, "--gtest_filter=*-Zeta.Last:Alpha.Second:Inst/Alpha.First/0\n");
 	/* no gtest exclusion: the base alone, or an empty line */
