@@ -242,6 +242,8 @@ GTEST_FILTER='TraceTest.*' run_excl env "${COMMON[@]}" --format gtest
 expect_eq "gtest: GTEST_FILTER is the base when --gtest-base is not given" \
 	"--gtest_filter=TraceTest.*-$SORTED_NEG" "$(cat "$WORK/env.out")"
 check_filter "GTEST_FILTER base" "$(cat "$WORK/env.out")" "TraceTest.Parse" GTEST_FILTER='TraceTest.*'
+GTEST_FILTER='' run_excl envempty "${COMMON[@]}" --format gtest
+expect_eq "gtest: an empty GTEST_FILTER is no base" "--gtest_filter=-$SORTED_NEG" "$(cat "$WORK/envempty.out")"
 GTEST_FILTER='TraceTest.*' run_excl envwins "${COMMON[@]}" --format gtest --gtest-base 'Typed*'
 expect_eq "gtest: --gtest-base wins over GTEST_FILTER" \
 	"--gtest_filter=Typed*-$SORTED_NEG" "$(cat "$WORK/envwins.out")"
