@@ -97,7 +97,8 @@ json_reason(struct buf *out, const struct reason *r)
 	/* A log's test and a hand-kept node id are tests; the list's
 	 * entries and hand-kept keys are keys. */
 	if (r->key) {
-		buf_adds(out, r->kind == RK_TRUNK || (r->kind != RK_LIST && strstr(r->key, "::")) ?
+		buf_adds(out, r->kind == RK_TRUNK || (r->kind != RK_LIST && (strstr(r->key, "::") ||
+		    (r->kind == RK_ISSUE && !strchr(r->key, ' ')))) ?
 		    ", \"test\": " : ", \"key\": ");
 		json_string(out, r->key);
 	}
@@ -159,6 +160,8 @@ render_json(const struct exclset *s, struct buf *out)
 			buf_adds(&w, reason_kind_name(rr->kind));
 			if (rr->kind == RK_TRUNK && rr->run_id)
 				buf_printf(&w, " %s", rr->run_id);
+			if (rr->kind == RK_ISSUE && rr->issue)
+				buf_printf(&w, " %s", rr->issue);
 			if (strlist_has(&names, buf_str(&w)))
 				continue;
 			if (names.n)
@@ -320,7 +323,8 @@ output_pytorch(const struct exclset *s, const struct entries *listed,
 			const struct reason *r = &x->r[j];
 			const char *why;
 
-			if (r->kind == RK_LIST && r->key) {
+			/* An issue titled with a key names it as the list does. */
+			if (r->key && (r->kind == RK_LIST || (r->kind == RK_ISSUE && strchr(r->key, ' ')))) {
 				rt_add(&l, r->key, r->url, r->platforms);
 				continue;
 			}
