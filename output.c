@@ -126,8 +126,10 @@ json_reason(struct buf *out, const struct reason *r)
 }
 
 /* The fields of the first disabled-list reason at the top (what the JSON
- * form always had), then "sources" (one word each, "trunk-run N" with its
- * run) and "reasons" (everything each source knows). */
+ * form always had; without one, those of the first issue reason, its key
+ * only when it is one), then "sources" (one word each, "trunk-run N" with
+ * its run, "issue N" with its issue) and "reasons" (everything each source
+ * knows). */
 static size_t
 render_json(const struct exclset *s, struct buf *out)
 {
@@ -140,11 +142,15 @@ render_json(const struct exclset *s, struct buf *out)
 		const struct excl *x = &s->v[i];
 		const struct reason *e = excl_reason(x, RK_LIST);
 
+		/* No list entry: an issue's says the same things. */
+		if (!e)
+			e = excl_reason(x, RK_ISSUE);
+
 		buf_adds(out, k++ ? ",\n  {" : "\n  {");
 		buf_adds(out, "\"node_id\": ");
 		json_nullable(out, x->id);
 		buf_adds(out, ", \"key\": ");
-		json_nullable(out, e ? e->key : NULL);
+		json_nullable(out, e && e->key && (e->kind == RK_LIST || strchr(e->key, ' ')) ? e->key : NULL);
 		buf_adds(out, ", \"issue\": ");
 		json_nullable(out, e ? e->issue : NULL);
 		buf_adds(out, ", \"url\": ");

@@ -580,7 +580,7 @@ issues_finish(struct run *r, void *state)
 	}
 	if (!is->s.failed)
 		diag_add(&r->diags, LOG_INFO, SRC,
-		    "%s: %ld open issues in %d %s (%ld pull requests left out), %ld DISABLED (%ld ignored): %zu tests, %zu exclusions; %u calls in %.0f ms",
+		    "%s: %ld open issues and pull requests in %d %s (%ld pull requests left out), %ld DISABLED (%ld ignored): %zu tests, %zu exclusions; %u calls in %.0f ms",
 		    c->issues_repo, is->issues, is->pages, is->pages == 1 ? "page" : "pages", is->pulls,
 		    is->disabling, is->malformed, is->n, added, is->s.ncalls,
 		    (now_seconds() - is->t0) * 1000);
