@@ -578,7 +578,7 @@ issues_finish(struct run *r, void *state)
 		if (c->format == FMT_PYTORCH && is->v[i].kind == TEST_KEY)
 			add_listed(r, &is->v[i]);
 	}
-	if (!is->s.failed)
+	if (!is->s.failed && !is->failed)
 		diag_add(&r->diags, LOG_INFO, SRC,
 		    "%s: %ld open issues and pull requests in %d %s (%ld pull requests left out), %ld DISABLED (%ld ignored): %zu tests, %zu exclusions; %u calls in %.0f ms",
 		    c->issues_repo, is->issues, is->pages, is->pages == 1 ? "page" : "pages", is->pulls,
