@@ -65,13 +65,29 @@ static int
 canonical_key(const char *p, size_t n, struct buf *out, const char **why)
 {
 	struct testkey k;
+	const char *e = p + n, *b = p, *r;
+	struct buf one = { 0 };
+	int rc;
 
 	if (memchr(p, '\0', n)) {
 		*why = "a NUL byte";
 		return -1;
 	}
-	if (key_parse(p, n, &k, why) < 0)
+	/* PyTorch splits the key on white space: the name, then the suite. */
+	while (b < e && !blank(*b))
+		b++;
+	for (r = b; r < e && blank(*r); r++)
+		;
+	buf_add(&one, p, (size_t)(b - p));
+	buf_addc(&one, ' ');
+	buf_add(&one, r, (size_t)(e - r));
+	rc = key_parse(buf_str(&one), one.len, &k, why);
+	if (rc < 0 || b == e) {
+		if (rc == 0)
+			*why = "key is not of the form \"test_name (module.Class)\"";
+		buf_free(&one);
 		return -1;
+	}
 	out->len = 0;
 	buf_add(out, k.name, k.name_len);
 	buf_adds(out, " (");
@@ -82,6 +98,7 @@ canonical_key(const char *p, size_t n, struct buf *out, const char **why)
 	buf_add(out, k.cls, k.cls_len);
 	buf_addc(out, ')');
 	buf_str(out);
+	buf_free(&one);
 	return 0;
 }
 
