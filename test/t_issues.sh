@@ -24,7 +24,7 @@ for m in gh curl; do
 	NAMES+=("issues $m: the open DISABLED issues' tests, every page read"
 		"issues $m: three pages asked for, each with state=open&per_page=100, with the token, by curl"
 		"issues $m: a malformed title and a bad body line: one warning each, the run goes on"
-		"issues $m: --check-issues: one call per issue, each line of a closed one reported, output unchanged")
+		"issues $m: --check-issues: one call per issue, each line of a closed one reported, a failed lookup said, output unchanged")
 done
 NAMES+=("issues: --platform win takes the win-only issues, not the linux ones"
 	"issues: json form: every title kind, issue number and URL, gtest names"
@@ -105,7 +105,8 @@ $P::TestProfiler::test_script_payload
 $P::TestProfiler::test_user_annotation"
 
 # The extra and fallback files of --check-issues: issue 11 open, 12 closed
-# (named by three lines), and a line of another site (not looked up).
+# (named by three lines), 99 unknown to the API, and a line of another site
+# (not looked up).
 mk_check_files() { # mk_check_files TAG
 	cat >"$WORK/$1.extra" <<EOF
 # kept by hand
@@ -113,6 +114,7 @@ $P::TestProfiler::test_kineto  # https://github.com/$1/checked/issues/11
 $P::TestProfiler::test_user_annotation  # https://github.com/$1/checked/issues/12
 test_script_payload (__main__.TestProfiler)  https://github.com/$1/checked/issues/12  platforms: linux
 $P::TestProfiler::test_memory_profiler  # https://gitlab.example/x/y/issues/12
+$P::TestProfiler::test_kineto_profiler_api  # https://github.com/$1/checked/issues/99
 EOF
 	cat >"$WORK/$1.fallback" <<EOF
 $P::TestExperimentalUtils::test_fuzz_symbolize  # https://github.com/$1/checked/issues/12
@@ -170,8 +172,8 @@ for mode in gh curl; do
 	[ -s "$WORK/$tag.out" ] && cmp -s "$WORK/$tag.out" "$WORK/$tag-plain.out" ||
 		WHY+=("output differs from the run without --check-issues")
 	n=$(requests_of A "$tag")
-	[ "$n" = 2 ] || WHY+=("$n requests, not 2")
-	for i in 11 12; do
+	[ "$n" = 3 ] || WHY+=("$n requests, not 3")
+	for i in 11 12 99; do
 		n=$(requests_of A "$tag" "/checked/issues/$i ")
 		[ "$n" = 1 ] || WHY+=("issue $i asked for $n times")
 	done
@@ -183,8 +185,9 @@ for mode in gh curl; do
 	n=$(grep -c "issue closed" "$WORK/$tag.err")
 	[ "$n" = 3 ] || WHY+=("$n lines reported closed, not 3")
 	grep -q "issues/11" "$WORK/$tag.err" && WHY+=("the open issue was reported")
-	want_err "$tag" "^exclusions: check-issues: 4 lines name 2 issues: 1 open, 1 closed, 0 not looked up$"
-	verdict "issues $mode: --check-issues: one call per issue, each line of a closed one reported, output unchanged" "$tag"
+	want_err "$tag" "^exclusions: check-issues: issue $tag/checked#99 \\(https://github.com/$tag/checked/issues/99\\): not looked up: .*404"
+	want_err "$tag" "^exclusions: check-issues: 5 lines name 3 issues: 1 open, 1 closed, 1 not looked up$"
+	verdict "issues $mode: --check-issues: one call per issue, each line of a closed one reported, a failed lookup said, output unchanged" "$tag"
 done
 
 # --- the rest, in the curl setup ------------------------------------------------
@@ -241,7 +244,7 @@ WHY=()
 want_err "$tag" "^exclusions: re-enable: issue 501 re-enabled by REENABLED_ISSUES"
 verdict "issues: REENABLED_ISSUES and --keep apply to issue entries" "$tag"
 
-tag=ex
+tag=expl
 run curl "$tag" --issues-repo "$tag/tracked" --explain "$P::TestProfiler::test_kineto"
 WHY=()
 [ "$(cat "$WORK/$tag.rc")" = 0 ] || WHY+=("exit status $(cat "$WORK/$tag.rc")")

@@ -1,5 +1,6 @@
 /* issues.h: titles, bodies (Platforms: lines, DISABLED MULTIPLE blocks),
  * the API's JSON and its dates. */
+#include "../github.h"
 #include "../issues.h"
 #include "unit.h"
 
@@ -236,6 +237,46 @@ test_time(void)
 	CHECK(issue_time_parse(NULL) == -1);
 }
 
+/* github.c's side: which URLs are issues of this API's site. */
+static void
+test_issue_urls(void)
+{
+	struct github g;
+	struct buf repo = { 0 }, out = { 0 };
+	char num[16];
+
+	memset(&g, 0, sizeof g);
+	g.api = "https://api.github.com";
+	CHECK(github_issue_of_url(&g, "https://github.com/pytorch/pytorch/issues/123", &repo, num, sizeof num) == 0);
+	CHECK_STR(buf_str(&repo), "pytorch/pytorch");
+	CHECK_STR(num, "123");
+	CHECK(github_issue_of_url(&g, "https://github.com/o/n/issues/7#issuecomment-1", &repo, num, sizeof num) == 0);
+	CHECK_STR(num, "7");
+	CHECK(github_issue_of_url(&g, "https://github.com/o/n/pull/7", &repo, num, sizeof num) == -1);
+	CHECK(github_issue_of_url(&g, "https://github.com/o/n/issues/", &repo, num, sizeof num) == -1);
+	CHECK(github_issue_of_url(&g, "https://github.com/o/n/issues/7/x", &repo, num, sizeof num) == -1);
+	CHECK(github_issue_of_url(&g, "https://github.com/o/n/x/issues/7", &repo, num, sizeof num) == -1);
+	CHECK(github_issue_of_url(&g, "https://github.com//n/issues/7", &repo, num, sizeof num) == -1);
+	CHECK(github_issue_of_url(&g, "https://gitlab.com/o/n/issues/7", &repo, num, sizeof num) == -1);
+	CHECK(github_issue_of_url(&g, "https://github.com.evil/o/n/issues/7", &repo, num, sizeof num) == -1);
+	CHECK(github_issue_of_url(&g, "https://github.com/o/n/issues/1234567890123", &repo, num, sizeof num) == -1);
+	github_issue_url(&g, "o/n", "5", &out);
+	CHECK_STR(buf_str(&out), "https://github.com/o/n/issues/5");
+	/* an enterprise API: its host's pages, and github.com's still */
+	g.api = "https://ghe.example/api/v3";
+	CHECK(github_issue_of_url(&g, "https://ghe.example/o/n/issues/9", &repo, num, sizeof num) == 0);
+	CHECK_STR(buf_str(&repo), "o/n");
+	CHECK(github_issue_of_url(&g, "https://ghe.example.evil/o/n/issues/9", &repo, num, sizeof num) == -1);
+	github_issue_url(&g, "o/n", "5", &out);
+	CHECK_STR(buf_str(&out), "https://ghe.example/o/n/issues/5");
+	github_issue_path("o/n", "5", &out);
+	CHECK_STR(buf_str(&out), "repos/o/n/issues/5");
+	github_issues_path("o/n", 100, &out);
+	CHECK_STR(buf_str(&out), "repos/o/n/issues?state=open&per_page=100");
+	buf_free(&repo);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -247,5 +288,6 @@ main(void)
 	RUN(test_list_json);
 	RUN(test_one_json);
 	RUN(test_time);
+	RUN(test_issue_urls);
 	return 0;
 }
