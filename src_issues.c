@@ -528,28 +528,21 @@ add_listed(struct run *r, const struct itest *t)
 static size_t
 apply_test(struct run *r, const struct itest *t)
 {
-	struct reason rs = { .kind = RK_ISSUE, .key = t->test, .issue = t->issue, .url = t->url,
-		.platforms = t->platforms };
 	struct buf src = { 0 };
-	size_t before = r->set.n, added = 0;
+	size_t before = r->set.n, added;
+	struct hand_line h = { 0 };
 
 	buf_printf(&src, "issue %s", t->issue);
-	if (t->kind == TEST_GTEST) {
-		if (t->bits && !(t->bits & r->cfg->platforms))
-			diag_add(&r->diags, LOG_DEBUG, src.p, "%s: only for %s", t->test, t->platforms);
-		else if (exclset_add_gtest(&r->set, t->test, &rs) == 0)
-			added = 1;
-	} else {
-		struct hand_line h = { 0 };
-
-		h.test = t->test;
-		h.is_key = t->kind == TEST_KEY;
-		h.url = t->url;
-		h.issue = t->issue;
-		h.platforms = t->platforms;
-		h.platform_bits = t->bits;
-		added = hand_line_apply(r, src.p, RK_ISSUE, &h);
-	}
+	h.test = t->test;
+	h.is_key = t->kind == TEST_KEY;
+	h.is_gtest = t->kind == TEST_GTEST;
+	h.url = t->url;
+	h.issue = t->issue;
+	h.platforms = t->platforms;
+	h.platform_bits = t->bits;
+	/* As a hand-kept line: the platform filter, the scope, stale ones
+	 * reported, gtest names as gtest exclusions. */
+	added = hand_line_apply(r, src.p, RK_ISSUE, &h);
 	/* Exclusions are appended until the set is finished: these are its. */
 	for (size_t i = before; i < r->set.n; i++)
 		if (t->since > 0 && (r->set.v[i].since == 0 || t->since < r->set.v[i].since))

@@ -29,6 +29,7 @@ done
 NAMES+=("issues: --platform win takes the win-only issues, not the linux ones"
 	"issues: json form: every title kind, issue number and URL, gtest names"
 	"issues: pytorch form: keys with URL and platforms, whatever the platform"
+	"issues: gtest form: the gtest names of the issues, for this run's platforms"
 	"issues: REENABLED_ISSUES and --keep apply to issue entries"
 	"issues: --explain names the issue"
 	"issues: a repository the API does not know: one warning, exit 0")
@@ -234,6 +235,13 @@ expect_eq "issues: pytorch form: keys with URL and platforms, whatever the platf
   \"test_script_payload (__main__.TestProfiler)\": [\"$U/504\", []],
   \"test_user_annotation (__main__.TestProfiler)\": [\"$U/504\", [\"linux\"]]
 }" "$(cat "$WORK/$tag.out")"
+
+tag=gt
+run curl "$tag" --issues-repo "$tag/tracked" --format gtest
+run curl "$tag-win" --issues-repo "$tag-win/tracked" --format gtest --platform win
+expect_eq "issues: gtest form: the gtest names of the issues, for this run's platforms" \
+	"--gtest_filter=-CollectorTest.Stops/0:ProfilerTest.BasicTrace|--gtest_filter=-CollectorTest.Stops/0" \
+	"$(cat "$WORK/$tag.out")|$(cat "$WORK/$tag-win.out")"
 
 tag=re
 REENABLED_ISSUES=501 run curl "$tag" --issues-repo "$tag/tracked" --format lines \
