@@ -65,6 +65,7 @@ struct sink {
 };
 
 extern const struct source source_list, source_trunk, source_fallback, source_extra;
+extern const struct source source_issues, source_issue_check;
 extern const struct sink sink_output, sink_summary;
 
 /* The job summary (sink_summary.c), for its tests: the run as Markdown
