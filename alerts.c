@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "github.h"
 #include "jsonscan.h"
 #include "pipeline.h"
 
@@ -596,4 +597,26 @@ alerts_webhook_json(const struct alert *a, size_t n, long long after, struct buf
 	json_quote(out, buf_str(&t));
 	buf_adds(out, "}");
 	buf_free(&t);
+}
+
+int
+alerts_issue_path(const struct github *g, const struct reason *rs, struct buf *out)
+{
+	struct buf repo = { 0 };
+	char num[32];
+	int rc = -1;
+
+	if (rs->kind == RK_TRUNK || rs->kind == RK_ISSUE)
+		return -1;
+	if (rs->url && g && g->api && github_issue_of_url(g, rs->url, &repo, num, sizeof num) == 0 &&
+	    num[0] != '0') {
+		github_issue_path(buf_str(&repo), num, out);
+		rc = 0;
+	} else if (rs->kind == RK_LIST && rs->issue && all_digits(rs->issue, strlen(rs->issue), 12) &&
+	    rs->issue[0] != '0') {
+		github_issue_path(ALERTS_LIST_REPO, rs->issue, out);
+		rc = 0;
+	}
+	buf_free(&repo);
+	return rc;
 }

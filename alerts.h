@@ -92,10 +92,20 @@ void alerts_issue_body(const struct alert *a, size_t n, long long after, long lo
  * {"text": ...}. */
 void alerts_webhook_json(const struct alert *a, size_t n, long long after, struct buf *out);
 
+/* The published list's issues are pytorch/pytorch's. */
+#define ALERTS_LIST_REPO "pytorch/pytorch"
+
+/* The API path of the issue behind reason rs, into out: its URL when it
+ * names an issue on g's site (github_issue_of_url), else, for the
+ * published list, its number in ALERTS_LIST_REPO.  Trunk runs and
+ * --issues-repo's issues (whose source knows their dates) have none.
+ * Returns 0, or -1. */
+struct github;
+int alerts_issue_path(const struct github *g, const struct reason *rs, struct buf *out);
+
 /* For the sinks: g ready for calls (github_init, then `gh auth token`
  * and `curl --version` on the run's pool).  Returns 0, or -1 with why. */
 struct run;
-struct github;
 int alerts_github(struct run *r, struct github *g, struct buf *why);
 
 #endif

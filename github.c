@@ -546,61 +546,90 @@ github_describe(const struct gh_call *k, const struct gh_response *r, struct buf
 	child_describe(&k->f.c, out);
 }
 
-/* "O/N/issues/K" at p (up to end): into out as an API path.  Returns 0 or -1. */
-static int
-issue_rest(const char *p, const char *end, struct buf *out)
+void
+github_issues_path(const char *repo, int per_page, struct buf *out)
 {
-	const char *s1 = memchr(p, '/', (size_t)(end - p));
-	const char *s2 = s1 ? memchr(s1 + 1, '/', (size_t)(end - s1 - 1)) : NULL;
-	const char *num;
-	char owner[201], name[201];
-	size_t ol, nl, kl;
-
-	if (!s1 || !s2 || (size_t)(end - s2) < 9 || memcmp(s2, "/issues/", 8) != 0)
-		return -1;
-	ol = (size_t)(s1 - p);
-	nl = (size_t)(s2 - s1 - 1);
-	num = s2 + 8;
-	kl = (size_t)(end - num);
-	if (ol == 0 || ol > 200 || nl == 0 || nl > 200 || !all_digits(num, kl, 15) || *num == '0')
-		return -1;
-	memcpy(owner, p, ol);
-	owner[ol] = '\0';
-	memcpy(name, s1 + 1, nl);
-	name[nl] = '\0';
-	if (!github_name_ok(owner, 0) || !github_name_ok(name, 0))
-		return -1;
 	out->len = 0;
-	buf_printf(out, "repos/%s/%s/issues/%.*s", owner, name, (int)kl, num);
-	return 0;
+	buf_printf(out, "repos/%s/issues?state=open&per_page=%d", repo, per_page);
+}
+
+void
+github_issue_path(const char *repo, const char *number, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "repos/%s/issues/%s", repo, number);
+}
+
+/* The site whose pages name this API's issues: github.com's for
+ * api.github.com, https://HOST for https://HOST/api/v3, else the API's
+ * base itself.  Into out. */
+static void
+web_base(const struct github *g, struct buf *out)
+{
+	size_t n = strlen(g->api);
+
+	out->len = 0;
+	if (strcmp(g->api, DEFAULT_API) == 0)
+		buf_adds(out, "https://github.com");
+	else if (n > 7 && strcmp(g->api + n - 7, "/api/v3") == 0)
+		buf_add(out, g->api, n - 7);
+	else
+		buf_adds(out, g->api);
+	buf_str(out);
 }
 
 int
-github_issue_path(const struct github *g, const char *url, const char *number,
-    const char *default_repo, struct buf *out)
+github_issue_of_url(const struct github *g, const char *url, struct buf *repo, char *number,
+    size_t cap)
 {
-	if (url) {
-		const char *p = NULL, *end;
-		size_t n = g && g->api ? strlen(g->api) : 0;
+	struct buf base = { 0 };
+	const char *p = NULL, *o, *n, *is;
+	int rc = -1;
 
-		if (starts_with(url, "https://github.com/"))
-			p = url + 19;
-		else if (n > 7 && strcmp(g->api + n - 7, "/api/v3") == 0 &&
-		    strncmp(url, g->api, n - 7) == 0 && url[n - 7] == '/')
-			p = url + n - 6;  /* the enterprise web host */
-		if (p) {
-			end = p + strcspn(p, "?#");
-			if (issue_rest(p, end, out) == 0)
-				return 0;
-		}
+	web_base(g, &base);
+	if (starts_with(url, "https://github.com/"))
+		p = url + strlen("https://github.com/");
+	else if (starts_with(url, base.p) && url[base.len] == '/')
+		p = url + base.len + 1;
+	buf_free(&base);
+	if (!p)
+		return -1;
+	/* owner/name/issues/N, nothing after but a fragment or a query */
+	o = p;
+	n = strchr(o, '/');
+	if (!n || n == o)
+		return -1;
+	is = strchr(n + 1, '/');
+	if (!is || is == n + 1 || !starts_with(is, "/issues/"))
+		return -1;
+	is += strlen("/issues/");
+	{
+		size_t d = strcspn(is, "?#");
+
+		if (!all_digits(is, d, 12) || d >= cap)
+			return -1;
+		repo->len = 0;
+		buf_add(repo, o, (size_t)(is - strlen("/issues/") - o));
+		buf_str(repo);
+		if (!github_name_ok(repo->p, 1) || strchr(strchr(repo->p, '/') + 1, '/'))
+			return -1;
+		memcpy(number, is, d);
+		number[d] = '\0';
+		rc = 0;
 	}
-	if (number && default_repo && all_digits(number, strlen(number), 15) && *number != '0' &&
-	    github_name_ok(default_repo, 1)) {
-		out->len = 0;
-		buf_printf(out, "repos/%s/issues/%s", default_repo, number);
-		return 0;
-	}
-	return -1;
+	return rc;
+}
+
+void
+github_issue_url(const struct github *g, const char *repo, const char *number, struct buf *out)
+{
+	struct buf base = { 0 };
+
+	web_base(g, &base);
+	out->len = 0;
+	buf_printf(out, "%s/%s/issues/%s", base.p, repo, number);
+	buf_str(out);
+	buf_free(&base);
 }
 
 void
@@ -629,13 +658,10 @@ github_issues_search_path(const char *repo, const char *word, struct buf *out)
 }
 
 void
-github_issues_path(const char *repo, const char *number, struct buf *out)
+github_issues_new_path(const char *repo, struct buf *out)
 {
 	out->len = 0;
-	if (number)
-		buf_printf(out, "repos/%s/issues/%s", repo, number);
-	else
-		buf_printf(out, "repos/%s/issues", repo);
+	buf_printf(out, "repos/%s/issues", repo);
 }
 
 int

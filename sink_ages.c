@@ -15,8 +15,6 @@
 #include "pipeline.h"
 
 #define SRC "issue ages"
-/* The published list's issues are pytorch/pytorch's. */
-#define LIST_REPO "pytorch/pytorch"
 #define MAX_LOOKUPS 2000
 #define SHOWN_FAILURES 5
 /* An issue's JSON: its body is at most 64 KB of text. */
@@ -94,15 +92,6 @@ alerts_github(struct run *r, struct github *g, struct buf *why)
 	return github_ready(r, g, why);
 }
 
-/* The API path of the issue behind reason rs, into out; -1: none. */
-static int
-reason_path(const struct github *g, const struct reason *rs, struct buf *out)
-{
-	if (rs->kind == RK_TRUNK || (!rs->url && !rs->issue))
-		return -1;
-	return github_issue_path(g, rs->url, rs->issue, rs->kind == RK_LIST ? LIST_REPO : NULL, out);
-}
-
 static int
 ages_wanted(const struct run *r)
 {
@@ -122,10 +111,13 @@ ages_emit(struct run *r)
 	/* The issues first (an enterprise host's own issue URLs need the
 	 * API's name, which init sets); the token only when there are some. */
 	int ready = github_init(&g, r->cfg->api_url, r->deadline, &why) == 0;
+	/* Without an API (no curl...), URLs are read as github.com's. */
+	struct github dotcom = { .api = "https://api.github.com" };
+	const struct github *map = ready ? &g : &dotcom;
 
 	for (size_t i = 0; i < r->set.n; i++)
 		for (size_t k = 0; k < r->set.v[i].nr; k++)
-			if (reason_path(&g, &r->set.v[i].r[k], &p) == 0)
+			if (alerts_issue_path(map, &r->set.v[i].r[k], &p) == 0)
 				strlist_add(&paths, buf_str(&p));
 	strlist_sort_uniq(&paths);
 	if (paths.n == 0) {
@@ -173,7 +165,7 @@ ages_emit(struct run *r)
 		for (size_t k = 0; k < x->nr; k++) {
 			size_t lo = 0, hi = asked;
 
-			if (reason_path(&g, &x->r[k], &p) < 0)
+			if (alerts_issue_path(map, &x->r[k], &p) < 0)
 				continue;
 			while (lo < hi) {
 				size_t mid = lo + (hi - lo) / 2;

@@ -145,7 +145,10 @@ notify_issue(struct run *r, struct github *g, const struct alert *a, size_t n, l
 		buf_printf(&json, ",\"state\":\"%s\"", n ? "open" : "closed");
 	buf_adds(&json, "}");
 	snprintf(num, sizeof num, "%lld", found.number);
-	github_issues_path(c->notify_issue, have ? num : NULL, &path);
+	if (have)
+		github_issue_path(c->notify_issue, num, &path);
+	else
+		github_issues_new_path(c->notify_issue, &path);
 	what = !have ? "opened" : n == 0 ? "closed" : found.open ? "edited" : "reopened";
 	if (github_send(g, &k, have ? "PATCH" : "POST", buf_str(&path), buf_str(&json), &why) < 0 ||
 	    run_call(r, &k, &resp, &why) < 0) {

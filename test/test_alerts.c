@@ -276,7 +276,17 @@ issue_and_webhook(void)
 	exclset_free(&s);
 }
 
-/* Issue URLs into API paths (github.c): only GitHub's own issue URLs. */
+/* The issue behind a reason (alerts_issue_path, with github.c's
+ * reading of issue URLs): only issue pages of the API's site. */
+static int
+path_of(struct github *g, enum reason_kind k, const char *url, const char *issue, struct buf *p)
+{
+	struct reason r = { .kind = k, .url = (char *)url, .issue = (char *)issue };
+
+	p->len = 0;
+	return alerts_issue_path(g, &r, p);
+}
+
 static void
 issue_paths(void)
 {
@@ -285,15 +295,20 @@ issue_paths(void)
 
 	memset(&g, 0, sizeof g);
 	g.api = "https://api.github.com";
-	CHECK(github_issue_path(&g, "https://github.com/pytorch/pytorch/issues/101", NULL, NULL, &p) == 0);
+	CHECK(path_of(&g, RK_LIST, "https://github.com/pytorch/pytorch/issues/101", "101", &p) == 0);
 	CHECK_STR(buf_str(&p), "repos/pytorch/pytorch/issues/101");
-	CHECK(github_issue_path(&g, "https://github.com/o/r/issues/7#issuecomment-1", "9", "x/y", &p) == 0);
+	CHECK(path_of(&g, RK_EXTRA, "https://github.com/o/r/issues/7#issuecomment-1", NULL, &p) == 0);
 	CHECK_STR(buf_str(&p), "repos/o/r/issues/7");
-	/* not an issue URL: the number in the default repository */
-	CHECK(github_issue_path(&g, "https://github.com/o/r/pull/7", "9", "x/y", &p) == 0);
-	CHECK_STR(buf_str(&p), "repos/x/y/issues/9");
-	CHECK(github_issue_path(&g, NULL, "12", "pytorch/pytorch", &p) == 0);
+	/* the list's number without a usable URL: pytorch/pytorch's */
+	CHECK(path_of(&g, RK_LIST, "https://github.com/o/r/pull/7", "9", &p) == 0);
+	CHECK_STR(buf_str(&p), "repos/pytorch/pytorch/issues/9");
+	CHECK(path_of(&g, RK_LIST, NULL, "12", &p) == 0);
 	CHECK_STR(buf_str(&p), "repos/pytorch/pytorch/issues/12");
+	/* a hand-kept line's number alone names no repository */
+	CHECK(path_of(&g, RK_EXTRA, NULL, "12", &p) < 0);
+	/* trunk runs, and --issues-repo's issues (their source dates them) */
+	CHECK(path_of(&g, RK_TRUNK, "https://github.com/o/r/issues/7", "7", &p) < 0);
+	CHECK(path_of(&g, RK_ISSUE, "https://github.com/o/r/issues/7", "7", &p) < 0);
 	static const char *const bad[] = {
 		"https://github.com/o/r/issues/", "https://github.com/o/r/issues/0", "https://github.com/o/r/issues/1x",
 		"https://github.com/o/r/issues/1/comments", "https://evil.example/o/r/issues/1",
@@ -301,15 +316,17 @@ issue_paths(void)
 		"https://github.com/o/issues/1", "https://github.com//r/issues/1", "https://github.com.evil/o/r/issues/1",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		CHECK(github_issue_path(&g, bad[i], NULL, NULL, &p) < 0);
-	CHECK(github_issue_path(&g, NULL, "0", "o/r", &p) < 0);
-	CHECK(github_issue_path(&g, NULL, "12", "o/r/../x?", &p) < 0);
-	CHECK(github_issue_path(&g, NULL, NULL, "o/r", &p) < 0);
+		if (path_of(&g, RK_EXTRA, bad[i], NULL, &p) == 0) {
+			printf("  accepted: %s -> %s\n", bad[i], buf_str(&p));
+			CHECK(!"a URL that names no issue");
+		}
+	CHECK(path_of(&g, RK_LIST, NULL, "0", &p) < 0);
+	CHECK(path_of(&g, RK_LIST, NULL, "1e3", &p) < 0);
 	/* an enterprise API: its web host's issue URLs too */
 	g.api = "https://ghe.example:8443/api/v3";
-	CHECK(github_issue_path(&g, "https://ghe.example:8443/o/r/issues/5", NULL, NULL, &p) == 0);
+	CHECK(path_of(&g, RK_EXTRA, "https://ghe.example:8443/o/r/issues/5", NULL, &p) == 0);
 	CHECK_STR(buf_str(&p), "repos/o/r/issues/5");
-	CHECK(github_issue_path(&g, "https://ghe.example:8443api/o/r/issues/5", NULL, NULL, &p) < 0);
+	CHECK(path_of(&g, RK_EXTRA, "https://ghe.example:8443api/o/r/issues/5", NULL, &p) < 0);
 	github_issues_search_path("o/r", "a:b c", &p);
 	CHECK_STR(buf_str(&p), "search/issues?q=repo:o/r+is:issue+in:body+%22a%3Ab%20c%22&per_page=100");
 	buf_free(&p);
