@@ -62,6 +62,8 @@ struct config {
 	const char *output;
 	const char *summary;        /* --summary: Markdown appended (sink_summary.c) */
 	const char *explain;            /* --explain TEST: explain.h */
+	const char *history;            /* --history FILE: sink_history.c */
+	const char *step_summary;       /* GITHUB_STEP_SUMMARY: the history report appended */
 };
 
 #endif

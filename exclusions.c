@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "github.h"
+#include "history.h"
 #include "match.h"
 #include "pipeline.h"
 
@@ -88,7 +89,8 @@ static const char usage_text[] =
 "  --fallback-file FILE   lines as for --extra (replaces the built-in list)\n"
 "Output:\n"
 "  --format FORM          args (default), lines, shell, json, keyword,\n"
-"                         pytorch (PyTorch's runtime file, for DISABLED_TESTS_FILE)\n"
+"                         pytorch (PyTorch's runtime file, for DISABLED_TESTS_FILE),\n"
+"                         markdown (the history report, below)\n"
 "  -o, --output FILE      write to FILE atomically instead of stdout\n"
 "  --summary FILE         append a Markdown report to FILE (GITHUB_STEP_SUMMARY):\n"
 "                         what is excluded and why, re-enabled, warnings\n"
@@ -97,9 +99,25 @@ static const char usage_text[] =
 "                         that matched or not, and the verdict, always on\n"
 "                         stdout; exit 0 when excluded, 1 when not (not with\n"
 "                         -o or --format pytorch)\n"
+"  --history FILE         record this run in FILE (JSON Lines, locked, atomic):\n"
+"                         each excluded test's first and last seen, runs seen,\n"
+"                         sources and issues, and each run's counts; with\n"
+"                         GITHUB_STEP_SUMMARY set, append the history report\n"
+"                         there (a damaged FILE is kept as FILE.damaged-TIME)\n"
 "  -q, --quiet            warnings only on stderr\n"
 "  -v, --verbose          more detail on stderr\n"
 "  -h, --help, --version\n"
+"\n"
+"Subcommands:\n"
+"  exclusions history --replay-git DIR --history FILE [--timeout SECONDS]\n"
+"                         record every version of the list in DIR, a clone of\n"
+"                         test-infra's generated-stats branch, oldest first, as\n"
+"                         runs (git log and git show; an empty or invalid\n"
+"                         version is a gap)\n"
+"  exclusions report --history FILE\n"
+"                         print the history report: tests excluded, longest\n"
+"                         first, days and runs; those no longer excluded; a\n"
+"                         Mermaid chart of tests excluded per run\n"
 "\n"
 "A path above that does not exist, or is not a folder or a file as it should\n"
 "be, is a usage error, found before any call is made.\n"
@@ -288,7 +306,8 @@ enum opt_id {
 	O_FORMAT, O_OUTPUT, O_QUIET, O_VERBOSE, O_HELP, O_VERSION,
 	O_NOTRUNK, O_REPO, O_WORKFLOW, O_BRANCH, O_RUNS, O_JOBFILTER, O_MAXJOBS,
 	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY, O_EXPLAIN, O_TRUNKANY,
-	O_COLLECT, O_PYTHON, O_EXTRA, O_NOLIST
+	O_COLLECT, O_PYTHON, O_EXTRA, O_NOLIST,
+	O_HISTORY
 };
 
 static const struct {
@@ -315,6 +334,7 @@ static const struct {
 	{ "trunk-any-platform", 0, O_TRUNKANY },
 	{ "collect", 0, O_COLLECT }, { "python", 1, O_PYTHON }, { "extra", 1, O_EXTRA },
 	{ "no-disabled-list", 0, O_NOLIST },
+	{ "history", 1, O_HISTORY },
 };
 
 static void
@@ -345,7 +365,7 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_FBFILE: c->fallback_file = arg; break;
 	case O_FORMAT:
 		if (format_parse(arg, &c->format) < 0)
-			usage_error("--format: expected args, lines, shell, json, keyword or pytorch, not \"%s\"",
+			usage_error("--format: expected args, lines, shell, json, keyword, pytorch or markdown, not \"%s\"",
 			    q(arg, 0));
 		break;
 	case O_OUTPUT: c->output = arg; break;
@@ -393,6 +413,11 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 		break;
 	case O_EXTRA: strlist_add(&c->extra, arg); break;
 	case O_NOLIST: c->no_disabled_list = 1; break;
+	case O_HISTORY:
+		if (!*arg)
+			usage_error("--history: empty file name");
+		c->history = arg;
+		break;
 	case O_HELP: fputs(usage_text, stdout); exit(0);
 	case O_VERSION: printf("exclusions %s\n", EXCLUSIONS_VERSION); exit(0);
 	}
@@ -716,11 +741,14 @@ main(int argc, char **argv)
 	/* A reader that goes away must not kill us mid-message: writes then
 	 * fail with EPIPE and are reported. */
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && (strcmp(argv[1], "history") == 0 || strcmp(argv[1], "report") == 0))
+		return history_main(argc - 1, argv + 1);
 	split_commas(&c.devices, "cpu,cuda");
 	/* What PyTorch's CI hands its test jobs, under the same names. */
 	c.reenabled_issues = getenv("REENABLED_ISSUES");
 	c.pr_body = getenv("PR_BODY");
 	c.commit_messages = getenv("COMMIT_MESSAGES");
+	c.step_summary = getenv("GITHUB_STEP_SUMMARY");
 	parse_args(&c, argc, argv);
 	if (c.explain && c.output)
 		usage_error("--explain prints on stdout: it does not go with -o");

@@ -9,7 +9,8 @@
 int
 format_parse(const char *s, enum format *f)
 {
-	static const char *const names[] = { "args", "lines", "shell", "json", "keyword", "pytorch" };
+	static const char *const names[] = { "args", "lines", "shell", "json", "keyword", "pytorch",
+	    "markdown" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(s, names[i]) == 0) {

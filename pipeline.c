@@ -28,6 +28,8 @@ static const struct source *const fallbacks[] = {
 };
 
 static const struct sink *const sinks[] = {
+	/* First: it sets each exclusion's since for the sinks after it. */
+	&sink_history,
 	&sink_output,
 	&sink_summary,
 };
@@ -221,6 +223,7 @@ pipeline_run(const struct config *c)
 	for (size_t i = 0; i < COUNT(sinks) && !c->explain; i++)
 		if (sinks[i]->wanted(&r) && sinks[i]->emit(&r) < 0)
 			rc = 1;
+	history_run_free(&r);
 	exclset_free(&r.set);
 	entries_free(&r.listed);
 	scope_free(&r.scope);
