@@ -427,7 +427,8 @@ merge_item(struct hist_period *p, const struct hist_item *it)
 	if (it->issue && all_digits(it->issue, strlen(it->issue), 20) &&
 	    !strlist_has(&p->issues, it->issue) && p->issues.n < HISTORY_MAX_ISSUES)
 		strlist_add(&p->issues, it->issue);
-	if (it->url && !p->url && text_is_clean(it->url) && strlen(it->url) <= 2000)
+	if (it->url && !p->url && (starts_with(it->url, "https://") || starts_with(it->url, "http://")) &&
+	    text_is_clean(it->url) && strlen(it->url) <= 2000)
 		p->url = xstrdup(it->url);
 }
 

@@ -120,6 +120,12 @@ void history_free(struct history *h);
 int history_load(struct history *h, const char *path, double deadline, struct diags *d);
 int history_save(const struct history *h, const char *path, struct diags *d);
 
+/* history_cmd.c: record a version of the published list (its text doc) as
+ * a run at t that excluded every well-formed entry, by key.  Returns 1, or
+ * 0 for a gap (empty, not a valid list, no well-formed entry: why says
+ * which), recording nothing. */
+int history_record_list(struct history *h, long long t, const char *doc, size_t len, struct buf *why);
+
 /* history_cmd.c: `exclusions history ...` and `exclusions report ...`
  * (argv[0] is the subcommand); returns the exit status. */
 int history_main(int argc, char **argv);

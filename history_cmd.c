@@ -120,6 +120,38 @@ keep_all(void *arg, const struct entry_view *e, struct buf *platforms_kept)
 	return 1;
 }
 
+int
+history_record_list(struct history *h, long long t, const char *doc, size_t len, struct buf *why)
+{
+	struct entries ents = { 0 };
+	struct diags quiet = { 0 };
+	long seen, well = 0;
+	int rc = 0;
+
+	quiet.keep_level = LOG_WARN;
+	seen = disabled_parse_counted(doc, len, "disabled-list", NULL, keep_all, NULL, &ents, &well, why,
+	    &quiet);
+	if (seen == 0 || (seen > 0 && well == 0)) {
+		buf_adds(why, seen == 0 ? "no entry" : "no well-formed entry");
+	} else if (seen > 0) {
+		struct hist_item *items = xmalloc((ents.n + 1) * sizeof *items);
+
+		for (size_t k = 0; k < ents.n; k++) {
+			memset(&items[k], 0, sizeof items[k]);
+			items[k].test = ents.v[k].key;
+			items[k].kinds = 1u << RK_LIST;
+			items[k].issue = ents.v[k].issue[0] ? ents.v[k].issue : NULL;
+			items[k].url = ents.v[k].url && ents.v[k].url[0] ? ents.v[k].url : NULL;
+		}
+		history_record(h, t, "", items, ents.n);
+		free(items);
+		rc = 1;
+	}
+	entries_free(&ents);
+	diags_free(&quiet);
+	return rc;
+}
+
 /* Run git with argv; its stdout in c->out.  Returns 0, or -1 with why. */
 static int
 git(struct child *c, char *const *argv, double deadline, struct buf *why)
@@ -178,9 +210,6 @@ replay(const char *dir, const char *path, double timeout, int quiet)
 	for (long i = 0; i < nv; i++) {
 		char spec[128];
 		char *show_argv[] = { "git", "-C", (char *)dir, "show", spec, NULL };
-		struct entries ents = { 0 };
-		struct diags quiet_d = { 0 };
-		long seen, well = 0;
 
 		if (h.nruns && v[i].t <= h.runs[h.nruns - 1].t) {
 			skipped++;
@@ -196,30 +225,14 @@ replay(const char *dir, const char *path, double timeout, int quiet)
 				break;
 			continue;
 		}
-		quiet_d.keep_level = LOG_WARN;
 		why.len = 0;
-		seen = disabled_parse_counted(c.out.p ? c.out.p : "", c.out.len, "disabled-list", NULL, keep_all,
-		    NULL, &ents, &well, &why, &quiet_d);
-		if (seen <= 0 || well == 0) {
-			diag_add(&d, LOG_INFO, SRC, "version %.12s (%lld): %s: a gap", v[i].hash, v[i].t,
-			    seen < 0 ? buf_str(&why) : "no entry");
-			gaps++;
-		} else {
-			struct hist_item *items = xmalloc((ents.n + 1) * sizeof *items);
-
-			for (size_t k = 0; k < ents.n; k++) {
-				memset(&items[k], 0, sizeof items[k]);
-				items[k].test = ents.v[k].key;
-				items[k].kinds = 1u << RK_LIST;
-				items[k].issue = ents.v[k].issue[0] ? ents.v[k].issue : NULL;
-				items[k].url = ents.v[k].url && ents.v[k].url[0] ? ents.v[k].url : NULL;
-			}
-			history_record(&h, v[i].t, "", items, ents.n);
-			free(items);
+		if (history_record_list(&h, v[i].t, c.out.p ? c.out.p : "", c.out.len, &why) == 1) {
 			recorded++;
+		} else {
+			diag_add(&d, LOG_INFO, SRC, "version %.12s (%lld): %s: a gap", v[i].hash, v[i].t,
+			    buf_str(&why));
+			gaps++;
 		}
-		entries_free(&ents);
-		diags_free(&quiet_d);
 		child_free(&c);
 	}
 	if (history_save(&h, path, &d) < 0)
