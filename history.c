@@ -81,6 +81,17 @@ add_period(struct history *h)
 	return p;
 }
 
+/* Is the key token k the name s?  (Cheap when unescaped, the usual case.) */
+static int
+key_is(const struct js_token *k, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!k->escaped)
+		return k->len == n && memcmp(k->p, s, n) == 0;
+	return js_equals(k, s);
+}
+
 #define BAD(...) do { buf_printf(why, __VA_ARGS__); return -1; } while (0)
 
 /* The value of key k of a run line. */
@@ -91,20 +102,20 @@ run_field(struct js_scanner *s, const struct js_token *k, struct hist_run *r, st
 
 	if (js_next(s, &v) == JS_ERROR)
 		return -1;
-	if (js_equals(k, "run")) {
+	if (key_is(k, "run")) {
 		if (tok_count(&v, &r->n) < 0 || r->n == 0)
 			BAD("\"run\" is not a run number");
-	} else if (js_equals(k, "t")) {
+	} else if (key_is(k, "t")) {
 		if (tok_count(&v, &r->t) < 0)
 			BAD("\"t\" is not a time");
-	} else if (js_equals(k, "excluded")) {
+	} else if (key_is(k, "excluded")) {
 		if (tok_count(&v, &r->excluded) < 0)
 			BAD("\"excluded\" is not a count");
-	} else if (js_equals(k, "platforms")) {
+	} else if (key_is(k, "platforms")) {
 		free(r->platforms);
 		if (!(r->platforms = tok_string(&v, 1000)))
 			BAD("\"platforms\" is not a short string");
-	} else if (js_equals(k, "sources")) {
+	} else if (key_is(k, "sources")) {
 		if (v.type != JS_OBJECT)
 			BAD("\"sources\" is not an object");
 		for (;;) {
@@ -135,31 +146,31 @@ period_field(struct js_scanner *s, const struct js_token *k, struct hist_period 
 
 	if (js_next(s, &v) == JS_ERROR)
 		return -1;
-	if (js_equals(k, "test")) {
+	if (key_is(k, "test")) {
 		free(p->test);
 		if (!(p->test = tok_string(&v, 4096)) || !p->test[0])
 			BAD("\"test\" is not a test's name");
-	} else if (js_equals(k, "first")) {
+	} else if (key_is(k, "first")) {
 		if (tok_count(&v, &p->first) < 0)
 			BAD("\"first\" is not a time");
-	} else if (js_equals(k, "last")) {
+	} else if (key_is(k, "last")) {
 		if (tok_count(&v, &p->last) < 0)
 			BAD("\"last\" is not a time");
-	} else if (js_equals(k, "since")) {
+	} else if (key_is(k, "since")) {
 		if (tok_count(&v, &p->since) < 0)
 			BAD("\"since\" is not a time");
-	} else if (js_equals(k, "runs")) {
+	} else if (key_is(k, "runs")) {
 		if (tok_count(&v, &p->runs) < 0)
 			BAD("\"runs\" is not a count");
-	} else if (js_equals(k, "ended")) {
+	} else if (key_is(k, "ended")) {
 		if (tok_count(&v, &p->ended) < 0)
 			BAD("\"ended\" is not a run number");
-	} else if (js_equals(k, "url")) {
+	} else if (key_is(k, "url")) {
 		free(p->url);
 		if (!(p->url = tok_string(&v, 2000)))
 			BAD("\"url\" is not a short string");
-	} else if (js_equals(k, "sources") || js_equals(k, "issues")) {
-		int sources = js_equals(k, "sources");
+	} else if (key_is(k, "sources") || key_is(k, "issues")) {
+		int sources = key_is(k, "sources");
 
 		if (v.type != JS_ARRAY)
 			BAD("\"%s\" is not an array", sources ? "sources" : "issues");
@@ -212,9 +223,9 @@ parse_line(struct history *h, const char *line, size_t n, struct buf *why)
 		/* The first key says what the line is. */
 		if (first) {
 			first = 0;
-			if (js_equals(&k, "run"))
+			if (key_is(&k, "run"))
 				r = add_run(h);
-			else if (js_equals(&k, "test"))
+			else if (key_is(&k, "test"))
 				p = add_period(h);
 			else
 				BAD("a line that is neither a run nor a test");
@@ -311,7 +322,16 @@ json_str(struct buf *b, const char *s)
 	buf_addc(b, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
+		size_t n = 0;
 
+		/* A run of plain bytes in one piece. */
+		while (s[n] && s[n] != '"' && s[n] != '\\' && (unsigned char)s[n] >= 0x20 && s[n] != 0x7f)
+			n++;
+		if (n) {
+			buf_add(b, s, n);
+			s += n - 1;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			buf_addc(b, '\\');
 			buf_addc(b, (char)c);
@@ -324,6 +344,23 @@ json_str(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
+/* A whole number, without printf: 10,000 run lines are written each run. */
+static void
+add_num(struct buf *b, long long v)
+{
+	char t[24];
+	size_t n = sizeof t;
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		t[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--n] = '-';
+	buf_add(b, t + n, sizeof t - n);
+}
+
 void
 history_write(const struct history *h, struct buf *out)
 {
@@ -333,13 +370,21 @@ history_write(const struct history *h, struct buf *out)
 		const struct hist_run *r = &h->runs[i];
 		int any = 0;
 
-		buf_printf(out, "{\"run\":%lld,\"t\":%lld,\"platforms\":", r->n, r->t);
+		buf_adds(out, "{\"run\":");
+		add_num(out, r->n);
+		buf_adds(out, ",\"t\":");
+		add_num(out, r->t);
+		buf_adds(out, ",\"platforms\":");
 		json_str(out, r->platforms);
-		buf_printf(out, ",\"excluded\":%lld,\"sources\":{", r->excluded);
+		buf_adds(out, ",\"excluded\":");
+		add_num(out, r->excluded);
+		buf_adds(out, ",\"sources\":{");
 		for (int k = 0; k < RK_KINDS; k++)
 			if (r->counts[k]) {
-				buf_printf(out, "%s\"%s\":%lld", any ? "," : "",
-				    reason_kind_name((enum reason_kind)k), r->counts[k]);
+				buf_adds(out, any ? ",\"" : "\"");
+				buf_adds(out, reason_kind_name((enum reason_kind)k));
+				buf_adds(out, "\":");
+				add_num(out, r->counts[k]);
 				any = 1;
 			}
 		buf_adds(out, "}}\n");
@@ -350,8 +395,13 @@ history_write(const struct history *h, struct buf *out)
 
 		buf_adds(out, "{\"test\":");
 		json_str(out, p->test);
-		buf_printf(out, ",\"first\":%lld,\"last\":%lld,\"runs\":%lld,\"sources\":[",
-		    p->first, p->last, p->runs);
+		buf_adds(out, ",\"first\":");
+		add_num(out, p->first);
+		buf_adds(out, ",\"last\":");
+		add_num(out, p->last);
+		buf_adds(out, ",\"runs\":");
+		add_num(out, p->runs);
+		buf_adds(out, ",\"sources\":[");
 		for (int k = 0; k < RK_KINDS; k++)
 			if (p->kinds & (1u << k)) {
 				buf_printf(out, "%s\"%s\"", any ? "," : "", reason_kind_name((enum reason_kind)k));
