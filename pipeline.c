@@ -32,6 +32,8 @@ static const struct sink *const sinks[] = {
 	&sink_history,
 	&sink_output,
 	&sink_summary,
+	/* After the job summary: the history report appended to it. */
+	&sink_history_report,
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])

@@ -71,7 +71,7 @@ struct sink {
 
 extern const struct source source_list, source_trunk, source_fallback, source_extra;
 extern const struct sink sink_output, sink_summary;
-extern const struct sink sink_history;
+extern const struct sink sink_history, sink_history_report;
 
 /* The history report of this run (sink_history.c), for --format markdown;
  * and the history freed at the end of the run. */

@@ -11,7 +11,7 @@
  * It runs first of the sinks: it sets each exclusion's `since` (the start
  * of its period, or the earlier start something else knew) for the sinks
  * after it.  With GITHUB_STEP_SUMMARY set, the report (history_report) is
- * appended there; with --format markdown, the output sink prints it
+ * appended there by its second sink, the last one; with --format markdown, the output sink prints it
  * (history_markdown).  Without --history, --format markdown reports on a
  * history of this run alone.
  */
@@ -221,17 +221,6 @@ history_emit(struct run *r)
 			    n, r->set.n, h->np);
 	}
 	file_unlock(fd);
-	if (c->step_summary && *c->step_summary) {
-		struct buf rep = { 0 };
-
-		why.len = 0;
-		history_report(h, now, &rep);
-		if (file_append(c->step_summary, rep.p, rep.len, &why) < 0) {
-			diag_add(&r->diags, LOG_WARN, "", "cannot write the job summary %s", buf_str(&why));
-			rc = -1;
-		}
-		buf_free(&rep);
-	}
 done:
 	set_since(&r->set, &names, h);
 	free(items);
@@ -260,4 +249,29 @@ history_run_free(struct run *r)
 	}
 }
 
+/* The second sink, after the job summary's: the history report appended
+ * to GITHUB_STEP_SUMMARY. */
+static int
+report_wanted(const struct run *r)
+{
+	return r->cfg->history && r->history && r->cfg->step_summary && *r->cfg->step_summary;
+}
+
+static int
+report_emit(struct run *r)
+{
+	struct buf rep = { 0 }, why = { 0 };
+	int rc = 0;
+
+	history_report(r->history, wall_now(), &rep);
+	if (file_append(r->cfg->step_summary, rep.p, rep.len, &why) < 0) {
+		diag_add(&r->diags, LOG_WARN, "", "cannot write the job summary %s", buf_str(&why));
+		rc = -1;
+	}
+	buf_free(&rep);
+	buf_free(&why);
+	return rc;
+}
+
 const struct sink sink_history = { "history", history_wanted, history_emit };
+const struct sink sink_history_report = { "history report", report_wanted, report_emit };
