@@ -176,6 +176,7 @@ replay(const char *dir, const char *path, double timeout, int quiet)
 	struct history h;
 	double deadline = now_seconds() + timeout;
 	long nv, recorded = 0, gaps = 0, skipped = 0;
+	long long done_until;
 	int fd, rc = 0;
 	char *log_argv[] = { "git", "-C", (char *)dir, "log", "--format=%H %ct", "--", LIST_PATH, NULL };
 
@@ -207,11 +208,13 @@ replay(const char *dir, const char *path, double timeout, int quiet)
 		rc = 1;
 		goto out;
 	}
+	/* What the history held before this replay is not replayed again. */
+	done_until = h.nruns ? h.runs[h.nruns - 1].t : -1;
 	for (long i = 0; i < nv; i++) {
 		char spec[128];
 		char *show_argv[] = { "git", "-C", (char *)dir, "show", spec, NULL };
 
-		if (h.nruns && v[i].t <= h.runs[h.nruns - 1].t) {
+		if (v[i].t <= done_until) {
 			skipped++;
 			continue;
 		}

@@ -232,6 +232,18 @@ else
 	run_excl notgit history --replay-git "$WORK" --history "$WORK/ng.jsonl"
 	expect_eq "replay-git: not a repository: exit 1" 1 "$(cat "$WORK/notgit.rc")"
 	check "replay-git: not a repository: said" grep -q "git log failed" "$WORK/notgit.err"
+	# Two versions of the same second are two runs.
+	G2=$WORK/same-second
+	mkdir -p "$G2/stats"
+	git -C "$G2" init -q
+	for f in abc ac; do
+		cp "$WORK/$f.json" "$G2/stats/disabled-tests-condensed.json"
+		git -C "$G2" add -A
+		GIT_COMMITTER_DATE="@$T0 +0000" git -C "$G2" -c user.name=t -c user.email=t@e.x commit -q -m "$f"
+	done
+	run_excl same history --replay-git "$G2" --history "$WORK/same.jsonl"
+	expect_eq "replay-git: two versions of one second, two runs" "[3, 2]" \
+		"$(jsonl "$WORK/same.jsonl" '[r["excluded"] for r in runs]')"
 	# A normal run: the node id's new period takes its start from the
 	# key's period the replay left open (since the version of day 7).
 	EXCLUSIONS_NOW=$((T0 + 9 * DAY)) run_excl after --no-trunk --root "$ROOT" --fallback never \
