@@ -195,8 +195,10 @@ history_emit(struct run *r)
 	memset(h, 0, sizeof *h);
 	r->history = h;
 	if (!c->history) {
+		/* --format markdown alone: a history of this run, for its
+		 * report; it knows no start, so no since is set from it. */
 		history_record(h, now, plat, items, r->set.n);
-		goto done;
+		goto out;
 	}
 	buf_printf(&lockname, "%s.lock", c->history);
 	fd = file_lock(buf_str(&lockname), r->deadline, &why);
@@ -223,6 +225,7 @@ history_emit(struct run *r)
 	file_unlock(fd);
 done:
 	set_since(&r->set, &names, h);
+out:
 	free(items);
 	free(keys);
 	strlist_free(&names);

@@ -1,10 +1,13 @@
 /* history.h: recording runs into periods, the file format (read, write,
  * damage), replaying published lists, the Markdown report. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "file.h"
 #include "history.h"
+#include "pipeline.h"
 #include "test/unit.h"
 
 #define DAY 86400LL
@@ -266,6 +269,58 @@ test_duplicates_in_one_run(void)
 	history_free(&h);
 }
 
+/* The sink sets each exclusion's since before the sinks after it: the
+ * start of its period, or the earlier one it had. */
+static void
+test_sink_sets_since(void)
+{
+	char dir[] = "/tmp/test_history.XXXXXX";
+	struct buf path = { 0 }, lockp = { 0 }, body = { 0 }, why = { 0 };
+	struct config c;
+	struct run r;
+	struct reason rs = { .kind = RK_EXTRA };
+
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	buf_printf(&path, "%s/h.jsonl", dir);
+	buf_printf(&lockp, "%s/h.jsonl.lock", dir);
+	memset(&c, 0, sizeof c);
+	c.history = path.p;
+	c.platform_text = "linux";
+	for (int day = 0; day < 3; day++) {
+		char now[32];
+
+		snprintf(now, sizeof now, "%lld", T0 + day * DAY);
+		setenv("EXCLUSIONS_NOW", now, 1);
+		memset(&r, 0, sizeof r);
+		r.cfg = &c;
+		exclset_add(&r.set, "t/a.py::A::x", "A", "x", &rs);
+		exclset_add(&r.set, "t/a.py::A::y", "A", "y", &rs);
+		exclset_finish(&r.set);
+		/* y: an issue opened long before (as --issue-ages would say). */
+		r.set.v[1].since = T0 - 100 * DAY;
+		CHECK(sink_history.wanted(&r) && sink_history.emit(&r) == 0);
+		CHECK(r.set.v[0].since == T0);
+		CHECK(r.set.v[1].since == T0 - 100 * DAY);
+		CHECK(r.history && r.history->nruns == (size_t)day + 1);
+		history_run_free(&r);
+		exclset_free(&r.set);
+		diags_free(&r.diags);
+	}
+	unsetenv("EXCLUSIONS_NOW");
+	CHECK(read_file_limited(path.p, 1 << 20, &body, &why) == 0);
+	CHECK(strstr(buf_str(&body), "{\"test\":\"t/a.py::A::y\",\"first\":1764547200,\"last\":1764720000,\"runs\":3,\"sources\":[\"extra\"],\"since\":1755907200}\n") != NULL);
+	remove(path.p);
+	remove(lockp.p);
+	rmdir(dir);
+	buf_free(&path);
+	buf_free(&lockp);
+	buf_free(&body);
+	buf_free(&why);
+}
+
 int
 main(void)
 {
@@ -276,5 +331,6 @@ main(void)
 	RUN(test_key_gives_since);
 	RUN(test_days);
 	RUN(test_duplicates_in_one_run);
+	RUN(test_sink_sets_since);
 	return 0;
 }
