@@ -5,8 +5,10 @@
  * concurrent runs take turns, and none loses another's update.  A damaged
  * FILE is said in one line, renamed to FILE.damaged-<unix time> (never
  * removed) and a new history is started; the run goes on.  A run whose
- * every source failed is a gap: the history is read but not updated (the
- * fallback list it prints says nothing about what upstream fixed).
+ * every source failed, or that printed the fallback list because they
+ * found nothing (--fallback auto; a list published as {}), is a gap: the
+ * history is read but not updated (the fallback list says nothing about
+ * what upstream fixed).
  *
  * It runs first of the sinks: it sets each exclusion's `since` (the start
  * of its period, or the earlier start something else knew) for the sinks
@@ -213,6 +215,11 @@ history_emit(struct run *r)
 	} else if (r->sources_asked > 0 && r->sources_failed == r->sources_asked) {
 		diag_add_at(&r->diags, LOG_WARN, SRC, c->history,
 		    "not updated: every source failed (a gap, not \"everything fixed\")");
+	} else if (r->used_fallback && c->fallback != FB_ALWAYS) {
+		/* A list that was published empty ({} happens) is no news
+		 * that everything was fixed. */
+		diag_add_at(&r->diags, LOG_WARN, SRC, c->history,
+		    "not updated: the sources found nothing and the fallback list was printed (a gap, not \"everything fixed\")");
 	} else {
 		long long n = history_record(h, now, plat, items, r->set.n);
 

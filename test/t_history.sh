@@ -151,6 +151,13 @@ if command -v curl >/dev/null 2>&1; then
 	expect_eq "gap: no run recorded" "$before" "$(jsonl "$H" 'len(runs)')"
 	check "gap: said" grep -q 'not updated: every source failed' "$WORK/gap.err"
 	expect_eq "gap: no period ended" "None" "$(jsonl "$H" "of('$A')[-1].get('ended')")"
+	# A list published as {}: found nothing, the fallback printed.
+	echo '{}' >"$WORK/empty-list.json"
+	EXCLUSIONS_NOW=$((T0 + 31 * DAY)) run_excl gap2 --no-trunk --root "$ROOT" --disabled-file "$WORK/empty-list.json" \
+		--history "$H"
+	expect_eq "gap: a list of {}: exit 0" 0 "$(cat "$WORK/gap2.rc")"
+	expect_eq "gap: a list of {}: no run recorded" "$before" "$(jsonl "$H" 'len(runs)')"
+	check "gap: a list of {}: said" grep -q 'not updated: the sources found nothing and the fallback list was printed' "$WORK/gap2.err"
 else
 	skip "gap: every source failed" "curl is not installed"
 fi
