@@ -29,7 +29,8 @@
 #          with a random delimiter
 #   count  the number of exclusions in it (node ids; for --format keyword
 #          its "not (...)" terms, one of which may stand for several; for
-#          --format pytorch the runtime file's entries)
+#          --format pytorch the runtime file's entries; for --format gtest
+#          the patterns of the filter's negative part)
 #   file   a file holding the result as printed (format pytorch: the
 #          runtime file itself)
 #
@@ -255,6 +256,10 @@ pytorch)
 	# a line that starts with two spaces and a quote is a key (a string
 	# never holds a raw line break).
 	count=$(grep -c '^  "' "$result" || true) ;;
+gtest)
+	# One line "--gtest_filter=POSITIVE-NEG:NEG...", or an empty line.
+	neg=$(sed -n 's/^--gtest_filter=[^-]*-//p' "$result")
+	count=$(printf '%s' "$neg" | tr ':' '\n' | grep -c . || true) ;;
 *)
 	count=$(grep -c . "$result" || true) ;;
 esac

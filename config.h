@@ -62,6 +62,7 @@ struct config {
 	const char *output;
 	const char *summary;        /* --summary: Markdown appended (sink_summary.c) */
 	const char *explain;            /* --explain TEST: explain.h */
+	const char *gtest_base;         /* --format gtest: --gtest-base, else GTEST_FILTER; NULL = none */
 	const char *history;            /* --history FILE: sink_history.c */
 	const char *step_summary;       /* GITHUB_STEP_SUMMARY: the history report appended */
 };

@@ -63,7 +63,8 @@ int exclset_add_gtest(struct exclset *s, const char *suite_dot_test, const struc
 
 /* Is the n bytes at s a gtest name "Suite.Test": two non-empty parts of
  * letters, digits, '_' and '/' (parametrized "Prefix/Suite.Test/0"), one
- * '.' between them, at most 512 bytes? */
+ * '.' between them, each '/' between two of the others (not first or last
+ * in a part, never two together), at most 512 bytes? */
 int gtest_name_ok(const char *s, size_t n);
 
 /* Sort (node ids in byte order, then the id-less ones by class and name,

@@ -78,11 +78,13 @@ static const char usage_text[] =
 "separated), and those a pull request fixes (\"Fixes #N\", in PR_BODY,\n"
 "COMMIT_MESSAGES or the file below), are not excluded, so the fix gets tested:\n"
 "  --pr-body-file FILE    a pull request's body (or commit messages) to read\n"
-"  --keep TEST            run TEST (a node id or a key) whatever the sources say;\n"
+"  --keep TEST            run TEST (a node id, a key or a gtest name) whatever the\n"
+"                         sources say;\n"
 "                         repeatable\n"
 "Hand-kept lists, always applied:\n"
-"  --extra FILE           a node id or key a line, then its issue URL and\n"
-"                         \"platforms: a, b\" if any; # comments (repeatable)\n"
+"  --extra FILE           a node id, a key or a gtest name Suite.Test a line, then\n"
+"                         its issue URL and \"platforms: a, b\" if any; # comments\n"
+"                         (repeatable)\n"
 "Fallback:\n"
 "  --fallback MODE        auto (default: every source failed or found nothing),\n"
 "                         on-error (every source failed), never, always\n"
@@ -90,6 +92,7 @@ static const char usage_text[] =
 "Output:\n"
 "  --format FORM          args (default), lines, shell, json, keyword,\n"
 "                         pytorch (PyTorch's runtime file, for DISABLED_TESTS_FILE),\n"
+"                         gtest (--gtest_filter=-Suite.Test:... of the C++ tests),\n"
 "                         markdown (the history report, below)\n"
 "  -o, --output FILE      write to FILE atomically instead of stdout\n"
 "  --summary FILE         append a Markdown report to FILE (GITHUB_STEP_SUMMARY):\n"
@@ -99,6 +102,8 @@ static const char usage_text[] =
 "                         that matched or not, and the verdict, always on\n"
 "                         stdout; exit 0 when excluded, 1 when not (not with\n"
 "                         -o or --format pytorch)\n"
+"  --gtest-base FILTER    with --format gtest: an existing gtest filter that the\n"
+"                         exclusions are appended to (default: GTEST_FILTER)\n"
 "  --history FILE         record this run in FILE (JSON Lines, locked, atomic):\n"
 "                         each excluded test's first and last seen, runs seen,\n"
 "                         sources and issues, and each run's counts; with\n"
@@ -278,6 +283,17 @@ parse_keep(const char *s)
 	return s;
 }
 
+/* --gtest-base or GTEST_FILTER: a gtest filter, gtest's characters only. */
+static const char *
+parse_gtest_base(const char *what, const char *s)
+{
+	const char *why;
+
+	if (!gtest_filter_ok(s, &why))
+		usage_error("%s: not a gtest filter (%s): \"%s\"", what, why, q(s, 0));
+	return s;
+}
+
 /* --explain: one test, a node id "path::Class::test" or a key. */
 static const char *
 parse_explain(const char *s)
@@ -308,7 +324,7 @@ enum opt_id {
 	O_NOTRUNK, O_REPO, O_WORKFLOW, O_BRANCH, O_RUNS, O_JOBFILTER, O_MAXJOBS,
 	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY, O_EXPLAIN, O_TRUNKANY,
 	O_COLLECT, O_PYTHON, O_EXTRA, O_NOLIST,
-	O_HISTORY
+	O_GTESTBASE, O_HISTORY
 };
 
 static const struct {
@@ -335,6 +351,7 @@ static const struct {
 	{ "trunk-any-platform", 0, O_TRUNKANY },
 	{ "collect", 0, O_COLLECT }, { "python", 1, O_PYTHON }, { "extra", 1, O_EXTRA },
 	{ "no-disabled-list", 0, O_NOLIST },
+	{ "gtest-base", 1, O_GTESTBASE },
 	{ "history", 1, O_HISTORY },
 };
 
@@ -366,7 +383,7 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_FBFILE: c->fallback_file = arg; break;
 	case O_FORMAT:
 		if (format_parse(arg, &c->format) < 0)
-			usage_error("--format: expected args, lines, shell, json, keyword, pytorch or markdown, not \"%s\"",
+			usage_error("--format: expected args, lines, shell, json, keyword, pytorch, gtest or markdown, not \"%s\"",
 			    q(arg, 0));
 		break;
 	case O_OUTPUT: c->output = arg; break;
@@ -414,6 +431,7 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 		break;
 	case O_EXTRA: strlist_add(&c->extra, arg); break;
 	case O_NOLIST: c->no_disabled_list = 1; break;
+	case O_GTESTBASE: c->gtest_base = parse_gtest_base("--gtest-base", arg); break;
 	case O_HISTORY:
 		if (!*arg)
 			usage_error("--history: empty file name");
@@ -755,6 +773,11 @@ main(int argc, char **argv)
 		usage_error("--explain prints on stdout: it does not go with -o");
 	if (c.explain && c.format == FMT_PYTORCH)
 		usage_error("--explain tells what the deselecting forms exclude: it does not go with --format pytorch");
+	if (c.gtest_base && c.format != FMT_GTEST)
+		usage_error("--gtest-base goes with --format gtest");
+	/* gtest's own variable, read only for the gtest form. */
+	if (c.format == FMT_GTEST && !c.gtest_base && getenv("GTEST_FILTER"))
+		c.gtest_base = parse_gtest_base("GTEST_FILTER", getenv("GTEST_FILTER"));
 	check_paths(&c);
 	if (!c.python)
 		c.python = "python3";

@@ -63,9 +63,10 @@ scan_tree(struct run *r)
 
 		r->have_tree = got >= 0;
 		r->tree_stopped = got == -2;
-		/* The runtime file needs no tree: PyTorch's harness matches. */
+		/* The runtime file needs no tree: PyTorch's harness matches;
+		 * nor does the gtest form, of C++ tests. */
 		if (got == -1)
-			diag_add(&r->diags, c->format == FMT_PYTORCH ? LOG_INFO : LOG_WARN, "test tree",
+			diag_add(&r->diags, c->format == FMT_PYTORCH || c->format == FMT_GTEST ? LOG_INFO : LOG_WARN, "test tree",
 			    "no %s under %s: without a test tree no disabled entry can become a node id",
 			    DEFAULT_TESTS_DIR, c->root);
 	}

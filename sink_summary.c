@@ -114,8 +114,9 @@ table_row(struct buf *out, const struct excl *x)
 	unsigned kinds = 0;
 	const char *test = x->id;
 
-	/* Without a node id (no test tree) the test is its key. */
-	for (size_t i = 0; i < x->nr && !test; i++)
+	/* Without a node id (no test tree) the test is its key; a C++ test
+	 * its gtest name. */
+	for (size_t i = 0; i < x->nr && !test && !x->is_gtest; i++)
 		test = x->r[i].key;
 	if (!test) {
 		buf_printf(&key, "%s.%s", x->cls, x->name);
@@ -123,7 +124,7 @@ table_row(struct buf *out, const struct excl *x)
 	}
 	buf_adds(out, "| <code>");
 	summary_escape(out, test);
-	buf_adds(out, "</code> | ");
+	buf_adds(out, x->is_gtest ? "</code> (gtest) | " : "</code> | ");
 	for (size_t i = 0; i < x->nr; i++) {
 		unsigned bit = 1u << (x->r[i].kind % 32);
 

@@ -304,6 +304,16 @@ expect_eq "pytorch: disabled-tests-file input, relative" "0:$RUN/sub/rt.json:$ke
 check "pytorch: GITHUB_ENV in the multi-line form with a random delimiter" \
 	grep -qE '^DISABLED_TESTS_FILE<<EXCLUSIONS_[0-9a-f]{32}$' "$WORK/github_env2"
 
+# format gtest: the filter line, its negative patterns counted (a base's
+# own included); none: an empty line and 0.
+printf '%s\n' 'A.b' 'C.d  # https://github.com/pytorch/kineto/issues/3' >"$RUN/cpp.txt"
+run_action gtest INPUT_FORMAT=gtest INPUT_EXTRA=cpp.txt INPUT_EXTRA_ARGS="--no-trunk --no-disabled-list -q --gtest-base Foo.*-Old.x"
+expect_eq "gtest: the filter line and the count of its negative patterns" "0:--gtest_filter=Foo.*-Old.x:A.b:C.d:3" \
+	"$RC:$(output "$WORK/gtest.output" args):$(output "$WORK/gtest.output" count)"
+run_action gtest0 INPUT_FORMAT=gtest INPUT_EXTRA_ARGS="--no-trunk --no-disabled-list -q"
+expect_eq "gtest: none is an empty line and 0" "0::0" \
+	"$RC:$(output "$WORK/gtest0.output" args):$(output "$WORK/gtest0.output" count)"
+
 # ---------------------------------------------------------------------------
 # extra-args are split as a shell splits words, with nothing run: a stand-in
 # binary records its argv (NUL-separated) and prints one exclusion.
