@@ -63,6 +63,9 @@ struct config {
 	const char *summary;        /* --summary: Markdown appended (sink_summary.c) */
 	const char *explain;            /* --explain TEST: explain.h */
 	const char *gtest_base;         /* --format gtest: --gtest-base, else GTEST_FILTER; NULL = none */
+	/* issue tracking (src_issues.c) */
+	const char *issues_repo;        /* --issues-repo OWNER/NAME: its DISABLED issues */
+	int check_issues;               /* --check-issues: hand-kept lines' issues looked up */
 	const char *history;            /* --history FILE: sink_history.c */
 	const char *step_summary;       /* GITHUB_STEP_SUMMARY: the history report appended */
 };

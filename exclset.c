@@ -257,6 +257,7 @@ reason_kind_name(enum reason_kind k)
 	case RK_TRUNK: return "trunk-run";
 	case RK_FALLBACK: return "fallback";
 	case RK_EXTRA: return "extra";
+	case RK_ISSUE: return "issue";
 	default: return "?";
 	}
 }

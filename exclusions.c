@@ -85,6 +85,13 @@ static const char usage_text[] =
 "  --extra FILE           a node id, a key or a gtest name Suite.Test a line, then\n"
 "                         its issue URL and \"platforms: a, b\" if any; # comments\n"
 "                         (repeatable)\n"
+"Issue tracking (through the GitHub transport of the trunk runs):\n"
+"  --issues-repo OWNER/NAME  exclude the tests of that repository's open issues\n"
+"                         titled \"DISABLED <test>\" (a key, a node id or a gtest\n"
+"                         Suite.Test; DISABLED MULTIPLE: tests in the body), for\n"
+"                         the platforms of their \"Platforms:\" line\n"
+"  --check-issues         look up the issue of each --extra and fallback line;\n"
+"                         report the lines whose issue is closed (output unchanged)\n"
 "Fallback:\n"
 "  --fallback MODE        auto (default: every source failed or found nothing),\n"
 "                         on-error (every source failed), never, always\n"
@@ -324,7 +331,9 @@ enum opt_id {
 	O_NOTRUNK, O_REPO, O_WORKFLOW, O_BRANCH, O_RUNS, O_JOBFILTER, O_MAXJOBS,
 	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY, O_EXPLAIN, O_TRUNKANY,
 	O_COLLECT, O_PYTHON, O_EXTRA, O_NOLIST,
-	O_GTESTBASE, O_HISTORY
+	O_GTESTBASE,
+	O_ISSUESREPO, O_CHECKISSUES,
+	O_HISTORY
 };
 
 static const struct {
@@ -352,6 +361,7 @@ static const struct {
 	{ "collect", 0, O_COLLECT }, { "python", 1, O_PYTHON }, { "extra", 1, O_EXTRA },
 	{ "no-disabled-list", 0, O_NOLIST },
 	{ "gtest-base", 1, O_GTESTBASE },
+	{ "issues-repo", 1, O_ISSUESREPO }, { "check-issues", 0, O_CHECKISSUES },
 	{ "history", 1, O_HISTORY },
 };
 
@@ -432,6 +442,12 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_EXTRA: strlist_add(&c->extra, arg); break;
 	case O_NOLIST: c->no_disabled_list = 1; break;
 	case O_GTESTBASE: c->gtest_base = parse_gtest_base("--gtest-base", arg); break;
+	case O_ISSUESREPO:
+		if (!github_name_ok(arg, 1) || !strchr(arg, '/') || strchr(strchr(arg, '/') + 1, '/'))
+			usage_error("--issues-repo: expected OWNER/NAME, not \"%s\"", q(arg, 0));
+		c->issues_repo = arg;
+		break;
+	case O_CHECKISSUES: c->check_issues = 1; break;
 	case O_HISTORY:
 		if (!*arg)
 			usage_error("--history: empty file name");

@@ -117,3 +117,20 @@ void github_run_url(const struct github *g, const char *repo, const char *run_id
 int github_name_ok(const char *s, int slash);
 
 #endif
+
+/* Issues (issues.h parses what they answer).  The path of the first page
+ * of repo's open issues, per_page at a time (later pages: the Link
+ * header), and of one issue; into out. */
+void github_issues_path(const char *repo, int per_page, struct buf *out);
+void github_issue_path(const char *repo, const char *number, struct buf *out);
+
+/* An issue's web page on this API's site: "https://github.com/O/N/issues/N"
+ * (or the enterprise host's, or the API's own base for another API).  When
+ * url is such a page (of any repository), its repository ("owner/name")
+ * and number go into repo and number (cap bytes) and 0 is returned; else
+ * -1. */
+int github_issue_of_url(const struct github *g, const char *url, struct buf *repo, char *number,
+    size_t cap);
+
+/* The web page of issue number of repo on this API's site, into out. */
+void github_issue_url(const struct github *g, const char *repo, const char *number, struct buf *out);

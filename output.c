@@ -126,8 +126,10 @@ json_reason(struct buf *out, const struct reason *r, int gtest)
 }
 
 /* The fields of the first disabled-list reason at the top (what the JSON
- * form always had), then "sources" (one word each, "trunk-run N" with its
- * run) and "reasons" (everything each source knows). */
+ * form always had; without one, those of the first issue reason, its key
+ * only when it is one), then "sources" (one word each, "trunk-run N" with
+ * its run, "issue N" with its issue) and "reasons" (everything each source
+ * knows). */
 static size_t
 render_json(const struct exclset *s, struct buf *out)
 {
@@ -140,6 +142,10 @@ render_json(const struct exclset *s, struct buf *out)
 		const struct excl *x = &s->v[i];
 		const struct reason *e = excl_reason(x, RK_LIST);
 
+		/* No list entry: an issue's says the same things. */
+		if (!e)
+			e = excl_reason(x, RK_ISSUE);
+
 		buf_adds(out, k++ ? ",\n  {" : "\n  {");
 		buf_adds(out, "\"node_id\": ");
 		json_nullable(out, x->id);
@@ -151,7 +157,7 @@ render_json(const struct exclset *s, struct buf *out)
 			json_string(out, buf_str(&w));
 		}
 		buf_adds(out, ", \"key\": ");
-		json_nullable(out, e ? e->key : NULL);
+		json_nullable(out, e && e->key && (e->kind == RK_LIST || strchr(e->key, ' ')) ? e->key : NULL);
 		buf_adds(out, ", \"issue\": ");
 		json_nullable(out, e ? e->issue : NULL);
 		buf_adds(out, ", \"url\": ");
@@ -167,6 +173,8 @@ render_json(const struct exclset *s, struct buf *out)
 			buf_adds(&w, reason_kind_name(rr->kind));
 			if (rr->kind == RK_TRUNK && rr->run_id)
 				buf_printf(&w, " %s", rr->run_id);
+			if (rr->kind == RK_ISSUE && rr->issue)
+				buf_printf(&w, " %s", rr->issue);
 			if (strlist_has(&names, buf_str(&w)))
 				continue;
 			if (names.n)
@@ -328,7 +336,8 @@ output_pytorch(const struct exclset *s, const struct entries *listed,
 			const struct reason *r = &x->r[j];
 			const char *why;
 
-			if (r->kind == RK_LIST && r->key) {
+			/* An issue titled with a key names it as the list does. */
+			if (r->key && (r->kind == RK_LIST || (r->kind == RK_ISSUE && strchr(r->key, ' ')))) {
 				rt_add(&l, r->key, r->url, r->platforms);
 				continue;
 			}

@@ -14,6 +14,14 @@
 static const struct source *const sources[] = {
 	&source_list,
 	&source_trunk,
+	&source_issues,
+};
+
+/* Checks: their calls share the pool with the sources', but they add
+ * nothing to the set (they only say things), so the fallback rule does
+ * not count them. */
+static const struct source *const checks[] = {
+	&source_issue_check,
 };
 
 /* Hand-kept lists: applied whatever the sources above did, and not
@@ -162,6 +170,7 @@ pipeline_run(const struct config *c)
 	struct run r;
 	struct explain *explain;
 	void *state[COUNT(sources)];
+	void *check_state[COUNT(checks)];
 	struct collect *cl = NULL;
 	int show = c->log_level, rc = 0;
 
@@ -197,6 +206,8 @@ pipeline_run(const struct config *c)
 	}
 	for (size_t i = 0; i < COUNT(sources); i++)
 		state[i] = sources[i]->wanted(&r) ? sources[i]->start(&r) : NULL;
+	for (size_t i = 0; i < COUNT(checks); i++)
+		check_state[i] = checks[i]->wanted(&r) ? checks[i]->start(&r) : NULL;
 	childq_run(&r.pool, (size_t)c->parallel, r.deadline);
 	if (cl)
 		build_scope(&r, cl);
@@ -210,6 +221,9 @@ pipeline_run(const struct config *c)
 		r.sources_failed += got < 0;
 		r.found += got > 0 ? got : 0;
 	}
+	for (size_t i = 0; i < COUNT(checks); i++)
+		if (checks[i]->wanted(&r))
+			checks[i]->finish(&r, check_state[i]);
 	for (size_t i = 0; i < COUNT(always); i++)
 		if (always[i]->wanted(&r))
 			always[i]->finish(&r, always[i]->start(&r));

@@ -70,6 +70,7 @@ struct sink {
 };
 
 extern const struct source source_list, source_trunk, source_fallback, source_extra;
+extern const struct source source_issues, source_issue_check;
 extern const struct sink sink_output, sink_summary;
 extern const struct sink sink_history, sink_history_report;
 

@@ -179,9 +179,14 @@ summary_render(const struct run *r, struct buf *out)
 	size_t nre = 0, nwarn = diag_count(&r->diags, LOG_WARN), k;
 
 	buf_printf(out, "### exclusions: %zu %s excluded\n\n", r->set.n, r->set.n == 1 ? "test" : "tests");
-	for (int kind = 0; kind < RK_KINDS; kind++)
-		buf_printf(out, "%s%s: %zu", kind ? " · " : "", reason_kind_name((enum reason_kind)kind),
-		    exclset_count(&r->set, (enum reason_kind)kind));
+	for (int kind = 0; kind < RK_KINDS; kind++) {
+		size_t n = exclset_count(&r->set, (enum reason_kind)kind);
+
+		/* The kinds after the first four, only when the run has some. */
+		if (kind > RK_EXTRA && n == 0)
+			continue;
+		buf_printf(out, "%s%s: %zu", kind ? " · " : "", reason_kind_name((enum reason_kind)kind), n);
+	}
 	for (size_t i = 0; i < r->diags.n; i++)
 		nre += is_reenabling(&r->diags.v[i]);
 	buf_printf(out, " · re-enabled or kept: %zu · warnings: %zu\n\n", nre, nwarn);

@@ -64,6 +64,17 @@ Fake GitHub (what `gh api` and curl --api-url .../api/v3 ask for):
   ratelimit, stall, badids, badjobids, hostile, bench, bench2, authlogs,
   authruns-b, authruns-c, authnext, hugecount, selflink, linkloop,
   manyfailed, distinct); unknown ones 404.
+  /api/v3/repos/OWNER/SCENARIO/issues?state=open&per_page=N&page=K
+        a JSON array of the scenario's issues from issues.json (beside
+        scenarios.json): its "filler" count of plain open issues (every
+        fifth a pull request) first, then its "issues"; only the open ones
+        when the query says state=open (else the closed ones too, so that a
+        test can prove the filter was sent); pages of per_page (default 30,
+        at most 100) with GitHub's Link header (rel="next", "last", ...).
+  /api/v3/repos/OWNER/SCENARIO/issues/NUMBER
+        one issue of the scenario, open or closed; 404 when it has none.
+  An issue of issues.json: {"number", "title", "body", "state" (default
+  open), "pull" (true: a pull request), "created_at"}.
   Every request under /api/v3 and /blobs also logs
         auth: PATH <Authorization header, or "(none)">
         agent: PATH <User-Agent header, or "(none)">
@@ -160,7 +171,13 @@ def load_github(folder):
     except OSError as e:
         log("server: no GitHub fixtures in %s: %s" % (folder, e))
         scen, frame = {}, ["@@FAILURES@@"]
-    GH_FIXTURES = {"scenarios": scen, "frame": frame}
+    try:
+        with open(os.path.join(folder, "issues.json")) as f:
+            issues = json.load(f)["scenarios"]
+    except (OSError, ValueError, KeyError) as e:
+        log("server: no issue fixtures in %s: %s" % (folder, e))
+        issues = {}
+    GH_FIXTURES = {"scenarios": scen, "frame": frame, "issues": issues}
 
 
 def gh_scenario(name):
@@ -369,6 +386,77 @@ def api_logs(h, m, _query):
     return h.send_body(302, "", headers={"Location": to})
 
 
+def gh_issue_json(h, owner, scen, it):
+    number = it["number"]
+    fields = ['"url": %s' % gh_json_str("%s/api/v3/repos/%s/%s/issues/%d"
+                                        % (h.base_url(), owner, scen, number)),
+              '"html_url": %s' % gh_json_str("https://github.com/%s/%s/%s/%d" % (
+                  owner, scen, "pull" if it.get("pull") else "issues", number)),
+              '"id": %d' % (900000000 + number), '"number": %d' % number,
+              '"title": %s' % gh_json_str(it.get("title", "")),
+              '"user": {"login": "tester", "id": 1, "type": "User"}',
+              '"labels": [{"id": 1, "name": "skipped", "color": "ededed"}]',
+              '"state": %s' % gh_json_str(it.get("state", "open")),
+              '"locked": false', '"comments": 0',
+              '"created_at": %s' % gh_json_str(it.get("created_at", "2026-10-01T12:00:00Z")),
+              '"updated_at": "2026-11-30T08:00:00Z"',
+              '"closed_at": %s' % ('"2026-11-29T08:00:00Z"' if it.get("state") == "closed" else "null")]
+    if it.get("pull"):
+        fields.append('"pull_request": {"url": %s, "merged_at": null}'
+                      % gh_json_str("%s/api/v3/repos/%s/%s/pulls/%d"
+                                    % (h.base_url(), owner, scen, number)))
+    fields.append('"body": %s' % ("null" if it.get("body") is None else gh_json_str(it["body"])))
+    return "{" + ", ".join(fields) + "}"
+
+
+def gh_issues_of(scen_name):
+    scen = (GH_FIXTURES or {}).get("issues", {}).get(scen_name)
+    if scen is None:
+        return None
+    out = []
+    for i in range(scen.get("filler", 0)):
+        n = 1000 + i
+        out.append({"number": n, "title": "Flaky CI on runner %d" % n,
+                    "body": "Seen on trunk.\nPlatforms: linux", "pull": i % 5 == 4})
+    return out + scen.get("issues", [])
+
+
+def api_issues(h, m, query):
+    issues = gh_issues_of(m.group("scen"))
+    if issues is None:
+        return api_not_found(h)
+    try:
+        per_page = min(max(int((query.get("per_page") or ["30"])[0]), 1), 100)
+        page = max(int((query.get("page") or ["1"])[0]), 1)
+    except ValueError:
+        return h.send_json(422, '{"message": "Validation Failed"}')
+    if (query.get("state") or [""])[0] == "open":
+        issues = [it for it in issues if it.get("state", "open") == "open"]
+    last = max((len(issues) + per_page - 1) // per_page, 1)
+    items = [gh_issue_json(h, m.group("owner"), m.group("scen"), it)
+             for it in issues[(page - 1) * per_page:page * per_page]]
+    url = "%s/api/v3/repos/%s/%s/issues?state=%s&per_page=%d&page=" % (
+        h.base_url(), m.group("owner"), m.group("scen"),
+        (query.get("state") or ["open"])[0], per_page)
+    links = []
+    if page > 1:
+        links.append('<%s%d>; rel="prev"' % (url, page - 1))
+    if page < last:
+        links.append('<%s%d>; rel="next"' % (url, page + 1))
+        links.append('<%s%d>; rel="last"' % (url, last))
+    if page > 1:
+        links.append('<%s%d>; rel="first"' % (url, 1))
+    headers = {"Link": ", ".join(links)} if links else None
+    return h.send_json(200, "[" + ", ".join(items) + "]", headers)
+
+
+def api_issue(h, m, _query):
+    for it in gh_issues_of(m.group("scen")) or []:
+        if str(it["number"]) == m.group("num"):
+            return h.send_json(200, gh_issue_json(h, m.group("owner"), m.group("scen"), it))
+    return api_not_found(h)
+
+
 def api_not_found(h):
     return h.send_json(404, '{"message":"Not Found",'
                        '"documentation_url":"https://docs.github.com/rest"}')
@@ -385,6 +473,9 @@ API_ROUTES = [
                 % (_SEG, _SEG, _SEG)), api_jobs),
     (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/actions/jobs/(?P<job>%s)/logs"
                 % (_SEG, _SEG, _SEG)), api_logs),
+    (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/issues" % (_SEG, _SEG)), api_issues),
+    (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/issues/(?P<num>[0-9]+)" % (_SEG, _SEG)),
+     api_issue),
 ]
 
 
