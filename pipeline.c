@@ -36,8 +36,12 @@ static const struct source *const fallbacks[] = {
 };
 
 static const struct sink *const sinks[] = {
+	/* First: it sets each exclusion's since for the sinks after it. */
+	&sink_history,
 	&sink_output,
 	&sink_summary,
+	/* After the job summary: the history report appended to it. */
+	&sink_history_report,
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
@@ -236,6 +240,7 @@ pipeline_run(const struct config *c)
 	for (size_t i = 0; i < COUNT(sinks) && !c->explain; i++)
 		if (sinks[i]->wanted(&r) && sinks[i]->emit(&r) < 0)
 			rc = 1;
+	history_run_free(&r);
 	exclset_free(&r.set);
 	entries_free(&r.listed);
 	scope_free(&r.scope);
