@@ -9,14 +9,16 @@
 # .pytorch-disabled-tests.json in the working directory), INPUT_EXTRA
 # (white-space separated files, one --extra each), INPUT_COLLECT ("true":
 # --collect), INPUT_PYTHON (--python), INPUT_SUMMARY ("false": no job
-# summary), INPUT_EXTRA_ARGS (split into words as a POSIX shell splits
+# summary), INPUT_HISTORY (--history FILE), INPUT_EXTRA_ARGS (split into words as a POSIX shell splits
 # them, with nothing run or expanded: see split_words), INPUT_GITHUB_TOKEN
 # (exported as GH_TOKEN for gh and GITHUB_TOKEN for the curl path:
 # environment, never argv).  Empty inputs are left out, so that
 # exclusions' own defaults apply; extra-args come last, so they win.
 #
 # With GITHUB_STEP_SUMMARY set (and summary not "false"), exclusions
-# appends its Markdown report there (--summary).  With format pytorch the
+# appends its Markdown report there (--summary), and with history set the
+# history report too (exclusions reads GITHUB_STEP_SUMMARY itself; summary
+# "false" hides it from exclusions).  With format pytorch the
 # runtime file is written with -o, and DISABLED_TESTS_FILE=<its absolute
 # path> is appended to $GITHUB_ENV, so that the job's next steps (PyTorch's
 # test harness) read it.
@@ -192,9 +194,12 @@ if [ -n "${INPUT_EXTRA:-}" ]; then
 fi
 [ "$collect" -eq 1 ] && args+=(--collect)
 [ -n "${INPUT_PYTHON:-}" ] && args+=(--python "$INPUT_PYTHON")
+step_summary=
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ "${INPUT_SUMMARY:-true}" != false ]; then
 	args+=(--summary "$GITHUB_STEP_SUMMARY")
+	step_summary=$GITHUB_STEP_SUMMARY
 fi
+[ -n "${INPUT_HISTORY:-}" ] && args+=(--history "$INPUT_HISTORY")
 args+=("${words[@]}")
 
 # The form that will be printed: the last --format wins, as in exclusions.
@@ -222,9 +227,9 @@ fi
 
 status=0
 if [ "$format" = pytorch ]; then
-	"$bin" "${args[@]}" || status=$?
+	GITHUB_STEP_SUMMARY=$step_summary "$bin" "${args[@]}" || status=$?
 else
-	"$bin" "${args[@]}" >"$result" || status=$?
+	GITHUB_STEP_SUMMARY=$step_summary "$bin" "${args[@]}" >"$result" || status=$?
 fi
 if [ "$status" -ne 0 ]; then
 	echo "exclusions failed with status $status" >&2

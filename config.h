@@ -66,6 +66,8 @@ struct config {
 	/* issue tracking (src_issues.c) */
 	const char *issues_repo;        /* --issues-repo OWNER/NAME: its DISABLED issues */
 	int check_issues;               /* --check-issues: hand-kept lines' issues looked up */
+	const char *history;            /* --history FILE: sink_history.c */
+	const char *step_summary;       /* GITHUB_STEP_SUMMARY: the history report appended */
 	/* issue ages and alerts (sink_ages.c, sink_alerts.c) */
 	int issue_ages;                 /* --issue-ages: since from when each issue was opened */
 	int alert_after;                /* --alert-after DAYS (default 14) */

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "github.h"
+#include "history.h"
 #include "match.h"
 #include "pipeline.h"
 
@@ -110,7 +111,8 @@ static const char usage_text[] =
 "Output:\n"
 "  --format FORM          args (default), lines, shell, json, keyword,\n"
 "                         pytorch (PyTorch's runtime file, for DISABLED_TESTS_FILE),\n"
-"                         gtest (--gtest_filter=-Suite.Test:... of the C++ tests)\n"
+"                         gtest (--gtest_filter=-Suite.Test:... of the C++ tests),\n"
+"                         markdown (the history report, below)\n"
 "  -o, --output FILE      write to FILE atomically instead of stdout\n"
 "  --summary FILE         append a Markdown report to FILE (GITHUB_STEP_SUMMARY):\n"
 "                         what is excluded and why, re-enabled, warnings\n"
@@ -121,15 +123,32 @@ static const char usage_text[] =
 "                         -o or --format pytorch)\n"
 "  --gtest-base FILTER    with --format gtest: an existing gtest filter that the\n"
 "                         exclusions are appended to (default: GTEST_FILTER)\n"
+"  --history FILE         record this run in FILE (JSON Lines, locked, atomic):\n"
+"                         each excluded test's first and last seen, runs seen,\n"
+"                         sources and issues, and each run's counts; with\n"
+"                         GITHUB_STEP_SUMMARY set, append the history report\n"
+"                         there (a damaged FILE is kept as FILE.damaged-TIME)\n"
 "  -q, --quiet            warnings only on stderr\n"
 "  -v, --verbose          more detail on stderr\n"
 "  -h, --help, --version\n"
+"\n"
+"History subcommands (with --history FILE as above):\n"
+"  exclusions history --replay-git DIR --history FILE [--timeout SECONDS]\n"
+"  exclusions report --history FILE\n"
+"  --replay-git DIR       record every version of the list in DIR, a clone of\n"
+"                         test-infra's generated-stats branch, oldest first, as\n"
+"                         runs (git log, git show); an empty or invalid version\n"
+"                         is a gap, not \"everything fixed\"\n"
+"  report                 print the history report: the tests excluded, longest\n"
+"                         first, days and runs; those no longer excluded; a\n"
+"                         Mermaid chart of the tests excluded per run\n"
 "\n"
 "A path above that does not exist, or is not a folder or a file as it should\n"
 "be, is a usage error, found before any call is made.\n"
 "\n"
 "Exit status: 0 when a result was printed (fallback included), 1 when it\n"
-"(or the --summary report) could not be written (--explain: 0 when the test\n"
+"(or the --summary report, or the --history file) could not be written\n"
+"(history, report: when it failed; --explain: 0 when the test\n"
 "is excluded, 1 when not), 2 for a usage error (what is wrong, then\n"
 "\"Try 'exclusions --help'.\", on stderr; nothing run, nothing printed).\n";
 
@@ -340,6 +359,7 @@ enum opt_id {
 	O_COLLECT, O_PYTHON, O_EXTRA, O_NOLIST,
 	O_GTESTBASE,
 	O_ISSUESREPO, O_CHECKISSUES,
+	O_HISTORY,
 	O_ISSUEAGES, O_ALERTAFTER, O_NOTIFYISSUE, O_NOTIFYWEBHOOK, O_DRYRUN
 };
 
@@ -369,6 +389,7 @@ static const struct {
 	{ "no-disabled-list", 0, O_NOLIST },
 	{ "gtest-base", 1, O_GTESTBASE },
 	{ "issues-repo", 1, O_ISSUESREPO }, { "check-issues", 0, O_CHECKISSUES },
+	{ "history", 1, O_HISTORY },
 	{ "issue-ages", 0, O_ISSUEAGES }, { "alert-after", 1, O_ALERTAFTER },
 	{ "notify-issue", 1, O_NOTIFYISSUE }, { "notify-webhook", 1, O_NOTIFYWEBHOOK },
 	{ "dry-run", 0, O_DRYRUN },
@@ -402,7 +423,7 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_FBFILE: c->fallback_file = arg; break;
 	case O_FORMAT:
 		if (format_parse(arg, &c->format) < 0)
-			usage_error("--format: expected args, lines, shell, json, keyword, pytorch or gtest, not \"%s\"",
+			usage_error("--format: expected args, lines, shell, json, keyword, pytorch, gtest or markdown, not \"%s\"",
 			    q(arg, 0));
 		break;
 	case O_OUTPUT: c->output = arg; break;
@@ -457,6 +478,11 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 		c->issues_repo = arg;
 		break;
 	case O_CHECKISSUES: c->check_issues = 1; break;
+	case O_HISTORY:
+		if (!*arg)
+			usage_error("--history: empty file name");
+		c->history = arg;
+		break;
 	case O_ISSUEAGES: c->issue_ages = 1; break;
 	case O_ALERTAFTER: c->alert_after = parse_count("--alert-after", arg, 0, 36500); break;
 	case O_NOTIFYISSUE:
@@ -790,11 +816,14 @@ main(int argc, char **argv)
 	/* A reader that goes away must not kill us mid-message: writes then
 	 * fail with EPIPE and are reported. */
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && (strcmp(argv[1], "history") == 0 || strcmp(argv[1], "report") == 0))
+		return history_main(argc - 1, argv + 1);
 	split_commas(&c.devices, "cpu,cuda");
 	/* What PyTorch's CI hands its test jobs, under the same names. */
 	c.reenabled_issues = getenv("REENABLED_ISSUES");
 	c.pr_body = getenv("PR_BODY");
 	c.commit_messages = getenv("COMMIT_MESSAGES");
+	c.step_summary = getenv("GITHUB_STEP_SUMMARY");
 	/* The webhook, kept off the command line (its URL is a secret). */
 	/* The children need not see it: taken out of the environment. */
 	if (getenv("EXCLUSIONS_WEBHOOK") && *getenv("EXCLUSIONS_WEBHOOK"))

@@ -10,7 +10,7 @@ int
 format_parse(const char *s, enum format *f)
 {
 	static const char *const names[] = { "args", "lines", "shell", "json", "keyword", "pytorch",
-		"gtest" };
+		"gtest", "markdown" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(s, names[i]) == 0) {

@@ -10,7 +10,8 @@
 #include "exclset.h"
 #include "util.h"
 
-enum format { FMT_ARGS, FMT_LINES, FMT_SHELL, FMT_JSON, FMT_KEYWORD, FMT_PYTORCH, FMT_GTEST };
+enum format { FMT_ARGS, FMT_LINES, FMT_SHELL, FMT_JSON, FMT_KEYWORD, FMT_PYTORCH, FMT_GTEST,
+	FMT_MARKDOWN };
 
 /* Returns 0 and sets *f, or -1 for an unknown name. */
 int format_parse(const char *s, enum format *f);

@@ -36,10 +36,15 @@ static const struct source *const fallbacks[] = {
 };
 
 static const struct sink *const sinks[] = {
-	/* sets since (--issue-ages): before every sink that reads it */
+	/* --issue-ages sets since first: the history then records an
+	 * issue's opening as an earlier start it knew. */
 	&sink_ages,
+	/* It sets each exclusion's since for the sinks after it. */
+	&sink_history,
 	&sink_output,
 	&sink_summary,
+	/* After the job summary: the history report appended to it. */
+	&sink_history_report,
 	/* reads since: after every sink that sets it */
 	&sink_alerts,
 };
@@ -240,6 +245,7 @@ pipeline_run(const struct config *c)
 	for (size_t i = 0; i < COUNT(sinks) && !c->explain; i++)
 		if (sinks[i]->wanted(&r) && sinks[i]->emit(&r) < 0)
 			rc = 1;
+	history_run_free(&r);
 	exclset_free(&r.set);
 	entries_free(&r.listed);
 	scope_free(&r.scope);

@@ -231,7 +231,7 @@ alerts_emit(struct run *r)
 		known += r->set.v[i].since > 0;
 	diag_add(&r->diags, LOG_INFO, SRC, "%zu test%s excluded for %d day%s or more (of %zu whose start is known%s)",
 	    n, n == 1 ? "" : "s", c->alert_after, c->alert_after == 1 ? "" : "s", known,
-	    known || c->issue_ages ? "" : ": --issue-ages tells it");
+	    known || c->issue_ages || c->history ? "" : ": --issue-ages or --history tells it");
 	if (gha() && n) {
 		alerts_annotations(a, n, c->alert_after, &out);
 		say(out.p, out.len);

@@ -245,3 +245,9 @@ summary_emit(struct run *r)
 }
 
 const struct sink sink_summary = { "summary", summary_wanted, summary_emit };
+
+void
+summary_link(struct buf *out, const char *text, const char *url)
+{
+	link_to(out, text, url);
+}

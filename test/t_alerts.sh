@@ -117,6 +117,16 @@ GITHUB_ACTIONS=true EXCLUSIONS_NOW=$NOW0 TOKEN='' GH_CONFIG_DIR=$WORK/empty-gh e
 expect_eq "alerts: ages: no token: one line, exit 0" "1 0" \
 	"$(grep -c '^exclusions: issue ages: 4 issues not looked up: ' "$WORK/notoken.err") $(cat "$WORK/notoken.rc")"
 
+# With --history instead: the start is the first run that saw the test.
+GITHUB_ACTIONS=true EXCLUSIONS_NOW=$NOW0 ex hist1 --disabled-file "$LIST" --history "$WORK/h.jsonl"
+GITHUB_ACTIONS=true EXCLUSIONS_NOW=$((NOW0 + 20 * DAY)) ex hist2 --disabled-file "$LIST" --history "$WORK/h.jsonl"
+expect_eq "alerts: history: a test first seen 20 days ago alerts, without --issue-ages" \
+	"0 4 Excluded for 20 days%3A ${T//:/%3A}kineto" \
+	"$(grep -c '^::warning ' "$WORK/hist1.err") $(grep -c '^::warning ' "$WORK/hist2.err") $(titles hist2 | grep 'test_kineto$')"
+GITHUB_ACTIONS=true EXCLUSIONS_NOW=$((NOW0 + 20 * DAY)) ex hist3 --disabled-file "$LIST" --history "$WORK/h.jsonl" --issue-ages
+expect_eq "alerts: history and --issue-ages: the issue's earlier opening wins" \
+	"Excluded for 71 days%3A ${T//:/%3A}kineto" "$(titles hist3 | grep 'test_kineto$')"
+
 # --- annotations ---------------------------------------------------------------
 MANY=$WORK/many.txt
 {
