@@ -68,6 +68,12 @@ struct config {
 	int check_issues;               /* --check-issues: hand-kept lines' issues looked up */
 	const char *history;            /* --history FILE: sink_history.c */
 	const char *step_summary;       /* GITHUB_STEP_SUMMARY: the history report appended */
+	/* issue ages and alerts (sink_ages.c, sink_alerts.c) */
+	int issue_ages;                 /* --issue-ages: since from when each issue was opened */
+	int alert_after;                /* --alert-after DAYS (default 14) */
+	const char *notify_issue;       /* --notify-issue OWNER/NAME */
+	const char *notify_webhook;     /* --notify-webhook or EXCLUSIONS_WEBHOOK: a secret */
+	int dry_run;                    /* --dry-run: show what would be sent, send nothing */
 };
 
 #endif

@@ -29,6 +29,7 @@
 
 /* --python made absolute, freed at the end. */
 static char *python_path;          /* --python made absolute */
+static char *webhook_env;          /* EXCLUSIONS_WEBHOOK, taken out of the environment */
 
 static const char usage_text[] =
 "usage: exclusions [options]\n"
@@ -96,6 +97,17 @@ static const char usage_text[] =
 "  --fallback MODE        auto (default: every source failed or found nothing),\n"
 "                         on-error (every source failed), never, always\n"
 "  --fallback-file FILE   lines as for --extra (replaces the built-in list)\n"
+"Issue ages and alerts:\n"
+"  --issue-ages           look up when each exclusion's issue was opened (one\n"
+"                         call per issue), so that days excluded are known\n"
+"  --alert-after DAYS     alert about tests excluded DAYS days or more (default\n"
+"                         14): ::warning annotations when GITHUB_ACTIONS=true\n"
+"                         (10 at most), and the two below\n"
+"  --notify-issue OWNER/NAME  keep one tracking issue there up to date (opened,\n"
+"                         edited, closed when nothing is overdue)\n"
+"  --notify-webhook URL   POST {\"text\": ...} (Slack's form) there when something\n"
+"                         is overdue; a secret, better in EXCLUSIONS_WEBHOOK\n"
+"  --dry-run              show on stderr what would be sent; send nothing\n"
 "Output:\n"
 "  --format FORM          args (default), lines, shell, json, keyword,\n"
 "                         pytorch (PyTorch's runtime file, for DISABLED_TESTS_FILE),\n"
@@ -271,6 +283,20 @@ parse_url(const char *opt, const char *s)
 	return s;
 }
 
+/* A webhook's URL: a secret, so never shown in a message. */
+static const char *
+parse_webhook(const char *opt, const char *s)
+{
+	const char *rest = starts_with(s, "https://") ? s + 8 : starts_with(s, "http://") ? s + 7 : NULL;
+
+	if (!*s)
+		usage_error("%s: empty (expected an http or https URL)", opt);
+	if (!rest || !*rest || *rest == '/' || strlen(s) > 2000 || strpbrk(s, " \"'\\") ||
+	    !text_is_clean(s))
+		usage_error("%s: not an http(s) URL without spaces or quotes (not shown: it is secret)", opt);
+	return s;
+}
+
 /* --keep: a node id ("path::Class::test", a class or a file), or a key
  * "test_name (module.Class)" as the disabled list writes them. */
 static const char *
@@ -333,7 +359,8 @@ enum opt_id {
 	O_COLLECT, O_PYTHON, O_EXTRA, O_NOLIST,
 	O_GTESTBASE,
 	O_ISSUESREPO, O_CHECKISSUES,
-	O_HISTORY
+	O_HISTORY,
+	O_ISSUEAGES, O_ALERTAFTER, O_NOTIFYISSUE, O_NOTIFYWEBHOOK, O_DRYRUN
 };
 
 static const struct {
@@ -363,6 +390,9 @@ static const struct {
 	{ "gtest-base", 1, O_GTESTBASE },
 	{ "issues-repo", 1, O_ISSUESREPO }, { "check-issues", 0, O_CHECKISSUES },
 	{ "history", 1, O_HISTORY },
+	{ "issue-ages", 0, O_ISSUEAGES }, { "alert-after", 1, O_ALERTAFTER },
+	{ "notify-issue", 1, O_NOTIFYISSUE }, { "notify-webhook", 1, O_NOTIFYWEBHOOK },
+	{ "dry-run", 0, O_DRYRUN },
 };
 
 static void
@@ -453,6 +483,15 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 			usage_error("--history: empty file name");
 		c->history = arg;
 		break;
+	case O_ISSUEAGES: c->issue_ages = 1; break;
+	case O_ALERTAFTER: c->alert_after = parse_count("--alert-after", arg, 0, 36500); break;
+	case O_NOTIFYISSUE:
+		if (!github_name_ok(arg, 1) || !strchr(arg, '/') || strchr(strchr(arg, '/') + 1, '/'))
+			usage_error("--notify-issue: expected OWNER/NAME, not \"%s\"", q(arg, 0));
+		c->notify_issue = arg;
+		break;
+	case O_NOTIFYWEBHOOK: c->notify_webhook = parse_webhook("--notify-webhook", arg); break;
+	case O_DRYRUN: c->dry_run = 1; break;
 	case O_HELP: fputs(usage_text, stdout); exit(0);
 	case O_VERSION: printf("exclusions %s\n", EXCLUSIONS_VERSION); exit(0);
 	}
@@ -769,6 +808,7 @@ main(int argc, char **argv)
 		.trunk = 1,
 		.repo = "pytorch/pytorch", .workflow = "pull.yml", .branch = "main",
 		.job_filter = "test", .runs = 2, .max_jobs = 5, .parallel = 8,
+		.alert_after = 14,
 	};
 
 	int rc;
@@ -784,6 +824,12 @@ main(int argc, char **argv)
 	c.pr_body = getenv("PR_BODY");
 	c.commit_messages = getenv("COMMIT_MESSAGES");
 	c.step_summary = getenv("GITHUB_STEP_SUMMARY");
+	/* The webhook, kept off the command line (its URL is a secret). */
+	/* The children need not see it: taken out of the environment. */
+	if (getenv("EXCLUSIONS_WEBHOOK") && *getenv("EXCLUSIONS_WEBHOOK"))
+		c.notify_webhook = webhook_env = xstrdup(parse_webhook("EXCLUSIONS_WEBHOOK",
+		    getenv("EXCLUSIONS_WEBHOOK")));
+	unsetenv("EXCLUSIONS_WEBHOOK");
 	parse_args(&c, argc, argv);
 	if (c.explain && c.output)
 		usage_error("--explain prints on stdout: it does not go with -o");
@@ -803,5 +849,6 @@ main(int argc, char **argv)
 	strlist_free(&c.keep);
 	strlist_free(&c.extra);
 	free(python_path);
+	free(webhook_env);
 	return rc;
 }

@@ -631,3 +631,62 @@ github_issue_url(const struct github *g, const char *repo, const char *number, s
 	buf_str(out);
 	buf_free(&base);
 }
+
+void
+github_issues_recent_path(const char *repo, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "repos/%s/issues?state=all&sort=updated&direction=desc&per_page=100", repo);
+}
+
+void
+github_issues_search_path(const char *repo, const char *word, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "search/issues?q=repo:%s+is:issue+in:body+%%22", repo);
+	/* the word quoted, as a URL query wants it */
+	for (const char *p = word; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.')
+			buf_addc(out, (char)c);
+		else
+			buf_printf(out, "%%%02X", c);
+	}
+	buf_adds(out, "%22&per_page=100");
+}
+
+void
+github_issues_new_path(const char *repo, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "repos/%s/issues", repo);
+}
+
+int
+github_send(const struct github *g, struct gh_call *k, const char *method, const char *path,
+    const char *json, struct buf *why)
+{
+	struct fetch_req req = { 0 };
+	struct buf u = { 0 };
+
+	memset(k, 0, sizeof *k);
+	buf_printf(&u, "%s/%s", g->api, path);
+	k->url = xstrdup(buf_str(&u));
+	buf_free(&u);
+	if (strpbrk(k->url, " \"'\\\n\r\t")) {
+		buf_printf(why, "URL with white space or quotes refused: %s", shown(k->url, strlen(k->url), 0));
+		return -1;
+	}
+	k->with_token = g->auth[0] != 0;
+	req.url = k->url;
+	req.deadline = g->deadline;
+	req.max_bytes = 4u << 20;
+	req.headers = 1;
+	req.accept = ACCEPT;
+	req.config = k->with_token ? g->auth : NULL;
+	req.method = method;
+	req.body = json;
+	return fetch_prepare(&k->f, &req, why);
+}

@@ -116,8 +116,6 @@ void github_run_url(const struct github *g, const char *repo, const char *run_id
  * slash is set, /)?  Validates --repo, --workflow and --branch. */
 int github_name_ok(const char *s, int slash);
 
-#endif
-
 /* Issues (issues.h parses what they answer).  The path of the first page
  * of repo's open issues, per_page at a time (later pages: the Link
  * header), and of one issue; into out. */
@@ -134,3 +132,22 @@ int github_issue_of_url(const struct github *g, const char *url, struct buf *rep
 
 /* The web page of issue number of repo on this API's site, into out. */
 void github_issue_url(const struct github *g, const char *repo, const char *number, struct buf *out);
+
+/* Issues (issue ages, the tracking issue of alerts). */
+
+/* API paths for repo ("O/N", checked by the caller with github_name_ok):
+ * its issues, open and closed, the latest updated first (one page of
+ * 100); a search of its issues for word in the body; where a new issue is
+ * POSTed (an issue's own path is github_issue_path's). */
+void github_issues_recent_path(const char *repo, struct buf *out);
+void github_issues_search_path(const char *repo, const char *word, struct buf *out);
+void github_issues_new_path(const char *repo, struct buf *out);
+
+/* Prepare a request with a JSON body (method "POST" or "PATCH") to path
+ * under the API, with the token and header blocks (see github_parse).
+ * The body and the token reach curl on stdin, never argv.  Returns 0, or
+ * -1 with why. */
+int github_send(const struct github *g, struct gh_call *k, const char *method, const char *path,
+    const char *json, struct buf *why);
+
+#endif

@@ -36,12 +36,17 @@ static const struct source *const fallbacks[] = {
 };
 
 static const struct sink *const sinks[] = {
-	/* First: it sets each exclusion's since for the sinks after it. */
+	/* --issue-ages sets since first: the history then records an
+	 * issue's opening as an earlier start it knew. */
+	&sink_ages,
+	/* It sets each exclusion's since for the sinks after it. */
 	&sink_history,
 	&sink_output,
 	&sink_summary,
 	/* After the job summary: the history report appended to it. */
 	&sink_history_report,
+	/* reads since: after every sink that sets it */
+	&sink_alerts,
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])

@@ -78,6 +78,7 @@ extern const struct sink sink_history, sink_history_report;
  * and the history freed at the end of the run. */
 void history_markdown(const struct run *r, struct buf *out);
 void history_run_free(struct run *r);
+extern const struct sink sink_ages, sink_alerts;
 
 /* The job summary (sink_summary.c), for its tests: the run as Markdown
  * into out, and one text made safe for a Markdown table cell or line. */

@@ -2,7 +2,7 @@
 """Loopback test server for the exclusions integration tests (stdlib only).
 
 Usage: server.py --port-file FILE [--tls CERT KEY] [--delay SECONDS] [--root DIR]
-                 [--github-fixtures DIR] [--peer NAME=URL]...
+                 [--github-fixtures DIR] [--peer NAME=URL]... [--record-dir DIR]
 
 Binds 127.0.0.1 on a free port, writes the port number to FILE (atomically:
 temporary name, then rename), and serves until killed.  Every request line is
@@ -97,6 +97,32 @@ send a client elsewhere:
   server itself (and logs "server: no peer NAME"), so that the test sees the
   other origin was never reached.
 
+Issue ages and the tracking issue (--issue-ages, --notify-issue): for a
+repository OWNER/NAME whose NAME is no scenario of issues.json (and, for the
+list, the search and POST, ends in "track"), state kept in memory while the
+server runs, numbers from 1 in each:
+  GET  /api/v3/repos/OWNER/NAME/issues/N
+        an issue the tool made, or else one of issue-ages.json (beside
+        issues.json): {"OWNER/NAME": {"N": "created_at"}} gives {"number",
+        "state", "created_at", ...}; {"N": {"status": CODE}} answers CODE;
+        {"N": {"raw": TEXT}} answers 200 with TEXT as it is.  Else 404.
+  GET  /api/v3/repos/OWNER/NAME/issues?state=all&...
+        the repository's issues, the latest updated first, with a pull
+        request among them (it has a "pull_request" field and the marker in
+        its body: a client must leave it out); without state=all only the
+        open ones.  A NAME starting with "hidden" lists no issue the tool made
+        (as if they were past the first page): only the search finds them.
+  GET  /api/v3/search/issues?q=repo:OWNER/NAME+...+"WORD"...
+        {"total_count", "items"}: the issues whose body holds WORD.
+  POST /api/v3/repos/OWNER/NAME/issues            (JSON: title, body)
+  PATCH /api/v3/repos/OWNER/NAME/issues/N          (JSON: title, body, state)
+        make or change an issue; 401 without Authorization, 422 for a body
+        that is not a JSON object with string fields.  Each is logged as
+        "sent: METHOD PATH <the JSON body, compact>".
+  POST /hook/NAME       a webhook: 200 "ok"; the exact body is written to
+        --record-dir as hook.NAME.K (K = 1, 2, ...), its Content-Type to
+        hook.NAME.K.type, and "webhook: NAME K" is logged.
+
 --tls CERT KEY serves HTTPS (the listening socket is wrapped by an
 ssl.SSLContext; the handshake runs in the connection's own thread, so a
 client that never completes it cannot block the others).
@@ -159,6 +185,9 @@ GH_FIXTURES = None          # {"scenarios": {...}, "frame": [lines]}, see load_g
 LOG_STAMP = "2026-08-21T19:26:%02d.%07dZ "
 HOSTILE_LONG = 1024 * 1024  # the over-long line of the hostile log
 STALL_PAD = 100000          # Content-Length the stalling log announces
+
+
+GH_FIXTURES_DIR = [None]
 
 
 def load_github(folder):
@@ -457,6 +486,135 @@ def api_issue(h, m, _query):
     return api_not_found(h)
 
 
+_issues_lock = threading.Lock()
+ISSUES = {}                 # "OWNER/NAME" -> [issue dict, ...]
+ISSUE_CLOCK = [0]           # a counter standing for updated_at
+PR_DECOY = {"number": 999999, "state": "open", "title": "a pull request",
+            "body": "<!-- exclusions:tracking-issue --> quoted in a pull request",
+            "pull_request": {"url": "x"}, "created_at": "2026-01-01T00:00:00Z"}
+
+
+def issue_age_fixtures():
+    try:
+        with open(os.path.join(GH_FIXTURES_DIR[0], "issue-ages.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def issue_public(i):
+    return {k: v for k, v in i.items() if k != "_clock"}
+
+
+def api_issue_any(h, m, query):
+    """/repos/O/N/issues/NUM: a scenario's (issues.json), else ours."""
+    if h.command == "GET" and gh_issues_of(m.group("scen")) is not None:
+        return api_issue(h, m, query)
+    repo = "%s/%s" % (m.group("owner"), m.group("scen"))
+    num = m.group("num")
+    if h.command == "PATCH":
+        return api_issue_patch(h, repo, int(num))
+    if h.command != "GET":
+        return api_not_found(h)
+    with _issues_lock:
+        for i in ISSUES.get(repo, []):
+            if i["number"] == int(num):
+                return h.send_json(200, json.dumps(issue_public(i)))
+    fx = issue_age_fixtures().get(repo, {}).get(num)
+    if isinstance(fx, str):
+        return h.send_json(200, json.dumps({
+            "number": int(num), "state": "open", "title": "DISABLED test",
+            "body": "Platforms: linux", "created_at": fx, "updated_at": fx,
+            "user": {"login": "pytorch-bot"}}))
+    if isinstance(fx, dict) and "status" in fx:
+        return h.send_json(fx["status"], '{"message":"status %d"}' % fx["status"])
+    if isinstance(fx, dict) and "raw" in fx:
+        return h.send_json(200, fx["raw"])
+    return api_not_found(h)
+
+
+def read_issue_json(h):
+    try:
+        d = json.loads(h.req_body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(d, dict) or not all(isinstance(v, str) for v in d.values()):
+        return None
+    return d
+
+
+def api_issue_write_check(h):
+    if not h.headers.get("Authorization"):
+        h.send_json(401, '{"message":"Requires authentication"}')
+        return None
+    d = read_issue_json(h)
+    if d is None:
+        h.send_json(422, '{"message":"Problems parsing JSON"}')
+        return None
+    log("sent: %s %s %s" % (h.command, h.path, json.dumps(d, sort_keys=True)))
+    return d
+
+
+def api_issue_patch(h, repo, num):
+    d = api_issue_write_check(h)
+    if d is None:
+        return None
+    with _issues_lock:
+        for i in ISSUES.get(repo, []):
+            if i["number"] == num:
+                for k in ("title", "body", "state"):
+                    if k in d:
+                        i[k] = d[k]
+                ISSUE_CLOCK[0] += 1
+                i["_clock"] = ISSUE_CLOCK[0]
+                return h.send_json(200, json.dumps(issue_public(i)))
+    return api_not_found(h)
+
+
+def api_issues_any(h, m, query):
+    """/repos/O/N/issues: a scenario's list (issues.json), else ours."""
+    if h.command == "GET" and gh_issues_of(m.group("scen")) is not None:
+        return api_issues(h, m, query)
+    if not m.group("scen").endswith("track"):
+        return api_issues(h, m, query) if h.command == "GET" else api_not_found(h)
+    repo = "%s/%s" % (m.group("owner"), m.group("scen"))
+    if h.command == "POST":
+        d = api_issue_write_check(h)
+        if d is None:
+            return None
+        if "title" not in d:
+            return h.send_json(422, '{"message":"title is missing"}')
+        with _issues_lock:
+            lst = ISSUES.setdefault(repo, [])
+            ISSUE_CLOCK[0] += 1
+            i = {"number": len(lst) + 1, "state": "open", "title": d["title"],
+                 "body": d.get("body", ""), "created_at": "2026-08-21T00:00:00Z",
+                 "_clock": ISSUE_CLOCK[0]}
+            lst.append(i)
+            return h.send_json(201, json.dumps(issue_public(i)))
+    if h.command != "GET":
+        return api_not_found(h)
+    state = (query.get("state") or ["open"])[0]
+    with _issues_lock:
+        lst = [] if m.group("scen").startswith("hidden") else list(ISSUES.get(repo, []))
+        lst.sort(key=lambda i: -i["_clock"])
+        out = [issue_public(i) for i in lst if state == "all" or i["state"] == "open"]
+    out.insert(0, PR_DECOY)
+    return h.send_json(200, json.dumps(out))
+
+
+def api_search_issues(h, _m, query):
+    q = (query.get("q") or [""])[0]
+    rm = re.search(r"repo:(\S+)", q)
+    wm = re.search(r'"([^"]+)"', q)
+    if not rm or not wm or "is:issue" not in q:
+        return h.send_json(422, '{"message":"Validation Failed"}')
+    with _issues_lock:
+        items = [issue_public(i) for i in ISSUES.get(rm.group(1), []) if wm.group(1) in i["body"]]
+    return h.send_json(200, json.dumps({"total_count": len(items), "incomplete_results": False,
+                                        "items": items}))
+
+
 def api_not_found(h):
     return h.send_json(404, '{"message":"Not Found",'
                        '"documentation_url":"https://docs.github.com/rest"}')
@@ -473,9 +631,10 @@ API_ROUTES = [
                 % (_SEG, _SEG, _SEG)), api_jobs),
     (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/actions/jobs/(?P<job>%s)/logs"
                 % (_SEG, _SEG, _SEG)), api_logs),
-    (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/issues" % (_SEG, _SEG)), api_issues),
+    (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/issues" % (_SEG, _SEG)), api_issues_any),
     (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/issues/(?P<num>[0-9]+)" % (_SEG, _SEG)),
-     api_issue),
+     api_issue_any),
+    (re.compile(r"/search/issues"), api_search_issues),
 ]
 
 
@@ -546,6 +705,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.r_api(path[len("/api/v3"):], query)
         if path.startswith("/blobs/"):
             return self.r_blob(path[len("/blobs/"):])
+        if path.startswith("/hook/") and self.command == "POST":
+            return self.r_hook(path[len("/hook/"):])
         fn = {
             "/stall": self.r_stall,
             "/stall-headers": self.r_stall_headers,
@@ -562,11 +723,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
     def do_POST(self):
-        # Drain any body so that the connection stays usable, then route.
+        # Read any body (kept for the routes that want it), then route.
         n = int(self.headers.get("Content-Length") or 0)
-        if n:
-            self.rfile.read(n)
+        self.req_body = self.rfile.read(n) if n else b""
         return self.do_GET()
+
+    do_PATCH = do_POST
 
     # -- routes -----------------------------------------------------------
 
@@ -697,6 +859,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         return self.send_body(200, body)
 
+    def r_hook(self, name):
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or not self.server.record_dir:
+            return self.send_body(404, "no such hook\n")
+        with _issues_lock:
+            k = self.server.hooks.get(name, 0) + 1
+            self.server.hooks[name] = k
+        base = os.path.join(self.server.record_dir, "hook.%s.%d" % (name, k))
+        with open(base, "wb") as f:
+            f.write(self.req_body)
+        with open(base + ".type", "w") as f:
+            f.write(self.headers.get("Content-Type") or "(none)")
+        log("webhook: %s %d" % (name, k))
+        return self.send_body(200, "ok")
+
     def r_api(self, subpath, query):
         for rx, fn in API_ROUTES:
             m = rx.fullmatch(subpath)
@@ -726,6 +902,7 @@ def main():
     ap.add_argument("--root", default=os.path.join(here, "data"))
     ap.add_argument("--github-fixtures", default=os.path.join(here, "fixtures", "github"))
     ap.add_argument("--peer", action="append", default=[], metavar="NAME=URL")
+    ap.add_argument("--record-dir", default=None)
     args = ap.parse_args()
     peers = {}
     for p in args.peer:
@@ -734,6 +911,7 @@ def main():
             ap.error("--peer wants NAME=scheme://host:port, not %r" % p)
         peers[name] = url
     load_github(args.github_fixtures)
+    GH_FIXTURES_DIR[0] = args.github_fixtures
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, lambda *_: os._exit(0))
@@ -743,6 +921,8 @@ def main():
     srv.root = os.path.abspath(args.root)
     srv.tls = bool(args.tls)
     srv.peers = peers
+    srv.record_dir = args.record_dir
+    srv.hooks = {}
     if args.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls[0], args.tls[1])
