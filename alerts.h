@@ -23,15 +23,6 @@
 #define ALERTS_MAX_ROWS 100
 #define ALERTS_MAX_LINES 20
 
-/* An ISO 8601 time as GitHub writes it, "2026-08-21T19:26:39Z" (also with
- * fractional seconds and a "+HH:MM" / "-HH:MM" offset), the n bytes at s,
- * into unix seconds.  Years 1970 to 9999, every field in its range
- * (February 29 only in leap years).  Returns 0, or -1 (*t untouched). */
-int iso8601_parse(const char *s, size_t n, long long *t);
-
-/* "YYYY-MM-DD" of unix seconds t (UTC) into out (11 bytes). */
-void iso8601_day(long long t, char out[11]);
-
 /* Whole days from since to now (0 when since is in the future). */
 long long days_between(long long since, long long now);
 

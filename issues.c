@@ -455,70 +455,12 @@ issue_parse_one(const char *doc, size_t n, struct issue *is, struct buf *why)
 	return 0;
 }
 
-/* n digits at s as a number, or -1. */
-static long
-digits(const char *s, int n)
-{
-	long v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 long long
 issue_time_parse(const char *s)
 {
-	long y, mo, d, h, mi, sec, off = 0;
-	long long days;
-	const char *t;
+	long long t;
 
-	if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
-	    s[13] != ':' || s[16] != ':')
+	if (!s || iso8601_parse(s, strlen(s), &t) < 0)
 		return -1;
-	y = digits(s, 4);
-	mo = digits(s + 5, 2);
-	d = digits(s + 8, 2);
-	h = digits(s + 11, 2);
-	mi = digits(s + 14, 2);
-	sec = digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-	    sec < 0 || sec > 60)
-		return -1;
-	t = s + 19;
-	if (*t == '.') {
-		t++;
-		if (*t < '0' || *t > '9')
-			return -1;
-		while (*t >= '0' && *t <= '9')
-			t++;
-	}
-	if (*t == 'Z') {
-		t++;
-	} else if (*t == '+' || *t == '-') {
-		long oh = digits(t + 1, 2), om;
-
-		if (oh < 0 || t[3] != ':' || (om = digits(t + 4, 2)) < 0 || oh > 23 || om > 59)
-			return -1;
-		off = (oh * 60 + om) * 60 * (*t == '+' ? 1 : -1);
-		t += 6;
-	} else {
-		return -1;
-	}
-	if (*t)
-		return -1;
-	/* Days from the civil date (proleptic Gregorian), 1970-01-01 = 0. */
-	{
-		long yy = mo <= 2 ? y - 1 : y;
-		long era = yy / 400;
-		long yoe = yy - era * 400;
-		long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-		long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-		days = (long long)era * 146097 + doe - 719468;
-	}
-	return days * 86400 + h * 3600 + mi * 60 + sec - off;
+	return t;
 }

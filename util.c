@@ -309,3 +309,115 @@ all_digits(const char *s, size_t n, size_t max)
 			return 0;
 	return 1;
 }
+
+/* ---- dates (ISO 8601, as GitHub writes them) ---------------------- */
+
+static int
+digits_int(const char *s, size_t n, int *v)
+{
+	int x = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		x = x * 10 + (s[i] - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+static int
+leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days since 1970-01-01 of a valid civil date (H. Hinnant's algorithm). */
+static long long
+days_from_civil(int y, int m, int d)
+{
+	long long yy = y - (m <= 2);
+	long long era = yy / 400;
+	long long yoe = yy - era * 400;
+	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+int
+iso8601_parse(const char *s, size_t n, long long *t)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0;
+	long long off = 0, v;
+	size_t i = 19;
+
+	/* YYYY-MM-DDTHH:MM:SS */
+	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+		return -1;
+	if (digits_int(s, 4, &y) < 0 || digits_int(s + 5, 2, &mo) < 0 || digits_int(s + 8, 2, &d) < 0 ||
+	    digits_int(s + 11, 2, &h) < 0 || digits_int(s + 14, 2, &mi) < 0 || digits_int(s + 17, 2, &sec) < 0)
+		return -1;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && leap(y)) || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	/* fractional seconds: dropped */
+	if (s[i] == '.') {
+		size_t k = ++i;
+
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == k || i - k > 9)
+			return -1;
+	}
+	if (i < n && s[i] == 'Z') {
+		i++;
+	} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+		if (n - i != 6 || s[i + 3] != ':' || digits_int(s + i + 1, 2, &oh) < 0 ||
+		    digits_int(s + i + 4, 2, &om) < 0 || oh > 23 || om > 59)
+			return -1;
+		off = (oh * 60LL + om) * 60;
+		if (s[i] == '-')
+			off = -off;
+		i += 6;
+	} else {
+		return -1;
+	}
+	if (i != n)
+		return -1;
+	v = days_from_civil(y, mo, d) * 86400 + h * 3600LL + mi * 60LL + sec - off;
+	if (v < 0)
+		return -1;
+	*t = v;
+	return 0;
+}
+
+void
+iso8601_day(long long t, char out[11])
+{
+	long long z = (t < 0 ? 0 : t) / 86400 + 719468;
+	long long era = z / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long y = yoe + era * 400;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+	long long d = doy - (153 * mp + 2) / 5 + 1;
+	long long m = mp < 10 ? mp + 3 : mp - 9;
+
+	y += m <= 2;
+	if (y > 9999)
+		y = 9999;
+	out[0] = (char)('0' + y / 1000 % 10);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = '\0';
+}
