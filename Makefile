@@ -7,7 +7,7 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS)
 PREFIX  ?= /usr/local
 VERSION  = 0.1.0
 
-LIB_SRCS = jsonscan.c util.c diag.c file.c spawn.c fetch.c disabled.c match.c testtree.c scope.c exclset.c output.c logscan.c github.c reenable.c explain.c pipeline.c src_list.c src_trunk.c src_fallback.c src_extra.c handlist.c collect.c sink_output.c sink_summary.c
+LIB_SRCS = jsonscan.c util.c diag.c file.c spawn.c fetch.c disabled.c match.c testtree.c scope.c exclset.c output.c logscan.c github.c reenable.c explain.c pipeline.c src_list.c src_trunk.c src_fallback.c src_extra.c handlist.c collect.c sink_output.c sink_summary.c cache.c
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 HDRS     = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/test_*.c)

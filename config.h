@@ -62,6 +62,21 @@ struct config {
 	const char *output;
 	const char *summary;        /* --summary: Markdown appended (sink_summary.c) */
 	const char *explain;            /* --explain TEST: explain.h */
+	/* the cache of the published list (cache.h, src_list.c) */
+	const char *cache_dir;      /* --cache-dir; NULL: cache_default_dir() */
+	int no_cache;               /* --no-cache */
+	int offline;                /* --offline: the cache only, no request */
+	int refresh;                /* --refresh: fetch whatever the age */
+	long long ttl;              /* --ttl: younger copies are used as they are */
+	long long max_stale;        /* --max-stale: after a failed fetch */
+	int max_drop;               /* --max-drop PERCENT */
+	int accept_drop;            /* --accept-drop */
+	long long drop_grace;       /* --drop-grace SECONDS */
 };
+
+#define DEFAULT_TTL 10800
+#define DEFAULT_MAX_STALE 604800
+#define DEFAULT_MAX_DROP 50
+#define DEFAULT_DROP_GRACE 3600
 
 #endif
