@@ -131,7 +131,7 @@ expect_eq "cache: --max-stale 3600 refuses a copy of 3 days" "9" "$(entries "$OU
 
 # --- a corrupt cache file: ignored with a warning, replaced ------------------
 run corrupt $T0 good.json
-last=$(ls "$CACHE"/list-*.last | while read -r f; do grep -l "case=corrupt" "$f"; done | head -n 1)
+last=$(grep -l "case=corrupt" "$CACHE"/list-*.last | head -n 1)
 good=${last%.last}.good
 # A flipped byte in the body of one, the other cut short.
 "$PY" - "$last" "$good" <<'EOF'
