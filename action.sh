@@ -193,8 +193,8 @@ fi
 [ "$collect" -eq 1 ] && args+=(--collect)
 [ -n "${INPUT_PYTHON:-}" ] && args+=(--python "$INPUT_PYTHON")
 if [ -n "${INPUT_CACHE_DIR:-}" ]; then
-	case $INPUT_CACHE_DIR in
 	# shellcheck disable=SC2088 # a literal ~ in the input, made $HOME
+	case $INPUT_CACHE_DIR in
 	'~' | '~/'*) args+=(--cache-dir "${HOME:?}${INPUT_CACHE_DIR#\~}") ;;
 	*) args+=(--cache-dir "$INPUT_CACHE_DIR") ;;
 	esac
