@@ -80,14 +80,26 @@ number(const char *v, size_t n, long long *out)
 	return 0;
 }
 
+static int parse(const char *p, size_t n, const char *url, struct cache_entry *e, struct buf *why,
+    int header_only);
+
 int
 cache_parse(const char *p, size_t n, const char *url, struct cache_entry *e, struct buf *why)
+{
+	return parse(p, n, url, e, why, 0);
+}
+
+/* header_only: p holds the header and maybe part of the body; the header
+ * is read, the body neither checked nor copied. */
+static int
+parse(const char *p, size_t n, const char *url, struct cache_entry *e, struct buf *why, int header_only)
 {
 	const char *q = p, *end = p + n;
 	unsigned long long sum = 0;
 	long long len = -1, fetched = -1, entries = -1, drop = 0, x;
-	int have_sum = 0;
+	int have_sum = 0, have_body_sum = 0;
 	size_t sum_at = 0;
+	unsigned long long body_sum = 0;
 	char *u = NULL, *etag = NULL, *lm = NULL;
 
 	memset(e, 0, sizeof *e);
@@ -125,7 +137,7 @@ cache_parse(const char *p, size_t n, const char *url, struct cache_entry *e, str
 			goto bad;
 		}
 #define KEY(k) ((size_t)(sp - q) == sizeof k - 1 && memcmp(q, k, sizeof k - 1) == 0)
-		if (KEY("sum")) {
+		if (KEY("sum") || KEY("body-sum")) {
 			unsigned long long s = 0;
 
 			if (vn != 16) {
@@ -142,10 +154,15 @@ cache_parse(const char *p, size_t n, const char *url, struct cache_entry *e, str
 				}
 				s = s << 4 | (unsigned)d;
 			}
-			sum = s;
-			have_sum = 1;
-			/* The sum covers every byte before its own line. */
-			sum_at = (size_t)(q - p);
+			if (KEY("body-sum")) {
+				body_sum = s;
+				have_body_sum = 1;
+			} else {
+				sum = s;
+				have_sum = 1;
+				/* The sum covers every byte before its own line. */
+				sum_at = (size_t)(q - p);
+			}
 		} else if (KEY("url")) {
 			free(u);
 			u = xstrndup(v, vn);
@@ -173,21 +190,32 @@ cache_parse(const char *p, size_t n, const char *url, struct cache_entry *e, str
 #undef KEY
 		q = nl + 1;
 	}
-	if (!have_sum || !u || fetched < 0 || entries < 0 || len < 0) {
-		buf_printf(why, "header without its %s", !have_sum ? "sum" : !u ? "url" :
-		    fetched < 0 ? "fetched time" : entries < 0 ? "entry count" : "length");
+	if (!have_sum || !have_body_sum || !u || fetched < 0 || entries < 0 || len < 0) {
+		buf_printf(why, "header without its %s", !have_sum ? "sum" : !have_body_sum ? "body-sum" :
+		    !u ? "url" : fetched < 0 ? "fetched time" : entries < 0 ? "entry count" : "length");
 		goto bad;
 	}
+	/* The header by its sum, the body by its body-sum. */
+	if (fnv(FNV_OFFSET, p, sum_at) != sum) {
+		buf_printf(why, "header checksum does not match (damaged)");
+		goto bad;
+	}
+	if (header_only)
+		goto good;
 	if ((long long)(end - q) != len) {
 		buf_printf(why, "body of %zu bytes, the header says %lld (cut short or grown)",
 		    (size_t)(end - q), len);
 		goto bad;
 	}
 	/* Everything before the sum line, then the body. */
-	if (fnv(fnv(FNV_OFFSET, p, sum_at), q, (size_t)len) != sum) {
+	if (fnv(FNV_OFFSET, q, (size_t)len) != body_sum) {
 		buf_printf(why, "checksum does not match (damaged)");
 		goto bad;
 	}
+	buf_add(&e->body, q, (size_t)len);
+	buf_str(&e->body);
+	e->body_loaded = 1;
+good:
 	if (url && strcmp(u, url) != 0) {
 		buf_printf(why, "holds another URL (%s)", shown(u, strlen(u), 0));
 		goto bad;
@@ -198,15 +226,71 @@ cache_parse(const char *p, size_t n, const char *url, struct cache_entry *e, str
 	e->fetched = fetched;
 	e->entries = (long)entries;
 	e->drop_since = drop;
-	buf_add(&e->body, q, (size_t)len);
-	buf_str(&e->body);
+	e->body_sum = body_sum;
+	e->length = (size_t)len;
+	e->file_len = (size_t)(q - p) + (size_t)len;
 	return 0;
 bad:
+	buf_free(&e->body);
 	free(u);
 	free(etag);
 	free(lm);
 	memset(e, 0, sizeof *e);
 	return -1;
+}
+
+/* The first bytes of path (the header, maybe more) into text. */
+static int
+read_head(const char *path, struct buf *text, struct buf *why)
+{
+	FILE *f = fopen(path, "rb");
+	size_t got;
+
+	if (!f) {
+		buf_printf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf_reserve(text, CACHE_HEADER_MAX + 1);
+	got = fread(text->p, 1, CACHE_HEADER_MAX + 1, f);
+	text->len = got;
+	if (ferror(f)) {
+		buf_printf(why, "%s: read error", path);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+int
+cache_peek(const char *dir, const char *url, const char *kind, struct cache_entry *e, struct buf *why)
+{
+	struct buf path = { 0 }, text = { 0 }, w = { 0 };
+	struct stat st;
+	int rc = 1;
+
+	memset(e, 0, sizeof *e);
+	cache_path(dir, url, kind, &path);
+	if (stat(buf_str(&path), &st) < 0 && errno == ENOENT) {
+		buf_free(&path);
+		return 0;
+	}
+	if (read_head(buf_str(&path), &text, &w) < 0) {
+		buf_printf(why, "%s", buf_str(&w));
+		rc = -1;
+	} else if (parse(text.p ? text.p : "", text.len, url, e, &w, 1) < 0) {
+		buf_printf(why, "%s: %s", buf_str(&path), buf_str(&w));
+		rc = -1;
+	} else if ((unsigned long long)st.st_size != (unsigned long long)e->file_len) {
+		buf_printf(why, "%s: %lld bytes, the header says %zu (cut short or grown)", buf_str(&path),
+		    (long long)st.st_size, e->file_len);
+		cache_entry_free(e);
+		rc = -1;
+	}
+	buf_free(&path);
+	buf_free(&text);
+	buf_free(&w);
+	return rc;
 }
 
 int
@@ -248,11 +332,11 @@ cache_format(const struct cache_entry *e, struct buf *out)
 		buf_printf(out, "etag %s\n", e->etag);
 	if (e->last_modified && value_ok(e->last_modified, strlen(e->last_modified)))
 		buf_printf(out, "last-modified %s\n", e->last_modified);
-	buf_printf(out, "entries %ld\ndrop-since %lld\nlength %zu\n", e->entries < 0 ? 0 : e->entries,
-	    e->drop_since, e->body.len);
+	buf_printf(out, "entries %ld\ndrop-since %lld\nlength %zu\nbody-sum %016llx\n",
+	    e->entries < 0 ? 0 : e->entries, e->drop_since, e->body.len,
+	    fnv(FNV_OFFSET, e->body.p ? e->body.p : "", e->body.len));
 	before = out->len;
-	buf_printf(out, "sum %016llx\n\n",
-	    fnv(fnv(FNV_OFFSET, out->p, before), e->body.p ? e->body.p : "", e->body.len));
+	buf_printf(out, "sum %016llx\n\n", fnv(FNV_OFFSET, out->p, before));
 	buf_add(out, e->body.p ? e->body.p : "", e->body.len);
 }
 
@@ -304,6 +388,12 @@ cache_store(const char *dir, const char *kind, const struct cache_entry *e, stru
 	buf_free(&path);
 	buf_free(&text);
 	return rc;
+}
+
+unsigned long long
+cache_body_sum(const char *p, size_t n)
+{
+	return fnv(FNV_OFFSET, p ? p : "", n);
 }
 
 const char *

@@ -18,8 +18,9 @@
  *   entries <count>
  *   drop-since <unix seconds>    (0: not a refused drop)
  *   length <bytes of body>
- *   sum <16 hex digits>          FNV-1a 64 of every byte before this line,
- *                                then of the body
+ *   body-sum <16 hex digits>     FNV-1a 64 of the body (so copies can be
+ *                                compared by their headers alone)
+ *   sum <16 hex digits>          FNV-1a 64 of every byte before this line
  *
  * A file that does not read back exactly so (cut short, a flipped byte, a
  * header of another URL) is corrupt: cache_load says why, and the caller
@@ -48,6 +49,10 @@ struct cache_entry {
 	long entries;               /* the caller's count of the body */
 	long long drop_since;       /* 0: not a refused drop */
 	struct buf body;            /* the document, owned */
+	size_t length;              /* the body's length, as the header says */
+	unsigned long long body_sum; /* the body's FNV-1a 64, as the header says */
+	size_t file_len;            /* header and body, as the header says */
+	int body_loaded;            /* body read and checked (not cache_peek) */
 };
 
 /* The default folder into out: $EXCLUSIONS_CACHE_DIR, else
@@ -68,6 +73,12 @@ int cache_parse(const char *p, size_t n, const char *url, struct cache_entry *e,
 int cache_load(const char *dir, const char *url, const char *kind, size_t max,
     struct cache_entry *e, struct buf *why);
 
+/* The same for the header alone: e's body stays empty and unchecked
+ * (body_loaded 0); for comparing copies by body_sum without reading them.
+ * A file shorter than its header says is -1. */
+int cache_peek(const char *dir, const char *url, const char *kind, struct cache_entry *e,
+    struct buf *why);
+
 /* The file text of e, as cache_parse reads it, into out. */
 void cache_format(const struct cache_entry *e, struct buf *out);
 
@@ -78,6 +89,9 @@ int cache_store(const char *dir, const char *kind, const struct cache_entry *e, 
 /* Age of something dated `when` at `now`, for a message: "40 s",
  * "12 min", "3.2 h", "2.5 days". */
 const char *cache_age_text(long long seconds, char *out, size_t n);
+
+/* The body-sum of n bytes at p. */
+unsigned long long cache_body_sum(const char *p, size_t n);
 
 void cache_entry_free(struct cache_entry *e);
 

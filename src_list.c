@@ -102,7 +102,8 @@ cache_open(struct list *l)
 	}
 	l->cache_dir = xstrdup(buf_str(&dir));
 	buf_free(&dir);
-	rc = cache_load(l->cache_dir, c->disabled_url, "good", c->max_bytes, &l->good, &why);
+	/* The last-known-good's header only: its body is read when used. */
+	rc = cache_peek(l->cache_dir, c->disabled_url, "good", &l->good, &why);
 	if (rc < 0)
 		diag_add(&l->r->diags, LOG_WARN, SRC, "cache: %s; ignored", buf_str(&why));
 	l->have_good = rc > 0;
@@ -157,12 +158,42 @@ entry_copy(struct cache_entry *to, const struct cache_entry *from)
 	to->entries = from->entries;
 	to->drop_since = from->drop_since;
 	buf_add(&to->body, from->body.p ? from->body.p : "", from->body.len);
+	to->length = from->length;
+	to->body_sum = from->body_sum;
+	to->body_loaded = 1;
 }
 
+/* By the body-sums: the last-known-good's body may not be read. */
 static int
 same_body(const struct cache_entry *a, const struct cache_entry *b)
 {
-	return a->body.len == b->body.len && (a->body.len == 0 || memcmp(a->body.p, b->body.p, a->body.len) == 0);
+	return a->length == b->length && a->body_sum == b->body_sum;
+}
+
+/* The last-known-good's body, read now that it is used.  Returns 0, or -1
+ * (said why) when it cannot be. */
+static int
+good_body(struct list *l)
+{
+	struct cache_entry full;
+	struct buf why = { 0 };
+	int rc;
+
+	if (l->good.body_loaded)
+		return 0;
+	rc = cache_load(l->cache_dir, l->r->cfg->disabled_url, "good", l->r->cfg->max_bytes, &full, &why);
+	if (rc <= 0 || !same_body(&full, &l->good)) {
+		diag_add(&l->r->diags, LOG_WARN, SRC, "cache: the last-known-good cannot be read: %s",
+		    rc < 0 ? buf_str(&why) : "gone, or replaced meanwhile");
+		if (rc > 0)
+			cache_entry_free(&full);
+		buf_free(&why);
+		return -1;
+	}
+	cache_entry_free(&l->good);
+	l->good = full;
+	buf_free(&why);
+	return 0;
 }
 
 /* The guard: l->last is the list at hand (fetched now, or cached), l->good
@@ -205,6 +236,10 @@ guard(struct list *l, int last_dirty)
 		diag_add(&l->r->diags, LOG_WARN, SRC,
 		    "the list dropped from %ld to %ld entries (%ld%%); trusted: the drop has lasted %s, past --drop-grace",
 		    g, n, pct, age(L->drop_since, 0));
+		accept = 1;
+	}
+	if (!accept && good_body(l) < 0) {
+		diag_add(&l->r->diags, LOG_WARN, SRC, "so the list at hand is used, drop and all");
 		accept = 1;
 	}
 	if (accept) {
@@ -291,6 +326,9 @@ cache_obtain(struct list *l, struct blob *doc)
 		m.etag = m.last_modified = NULL;
 		l->last.entries = n;
 		l->last.drop_since = since;
+		l->last.length = body.len;
+		l->last.body_sum = cache_body_sum(body.p, body.len);
+		l->last.body_loaded = 1;
 		l->last.body = body;
 		body = (struct buf){ 0 };
 		l->have_last = 1;

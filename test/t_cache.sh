@@ -148,7 +148,7 @@ run corrupt $((T0 + 60)) good.json
 expect_eq "cache: corrupt copies: a fresh unconditional fetch, the right list" \
 	"0 267 2 2 0" "$RC $(entries "$OUT") $(seen corrupt) $(seen corrupt body) $(seen corrupt cond)"
 says "cache: checksum damage said" 'cache: .*\.last: checksum does not match.*ignored'
-says "cache: truncation said" 'cache: .*\.good: body of .* bytes, the header says .*ignored'
+says "cache: truncation said" 'cache: .*\.good: [0-9]+ bytes, the header says [0-9]+ \(cut short.*ignored'
 run corrupt $((T0 + 120)) good.json
 expect_eq "cache: replaced: the next run is a clean hit" "267 2 0" \
 	"$(entries "$OUT") $(seen corrupt) $(grep -c 'cache:' "$ERR")"

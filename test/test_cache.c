@@ -114,6 +114,11 @@ store_and_load(void)
 	CHECK(cache_load(buf_str(&sub), e.url, "last", 1000, &back, &why) == 1);
 	CHECK(back.body.len == 6 && memcmp(back.body.p, "[1, 2]", 6) == 0);
 	cache_entry_free(&back);
+	/* The header alone: the body's sum and length, not the body. */
+	CHECK(cache_peek(buf_str(&sub), e.url, "last", &back, &why) == 1);
+	CHECK(!back.body_loaded && back.body.len == 0 && back.length == 6);
+	CHECK(back.body_sum == cache_body_sum("[1, 2]", 6));
+	cache_entry_free(&back);
 	/* Kinds are apart; the path names the kind. */
 	CHECK(cache_load(buf_str(&sub), e.url, "good", 1000, &back, &why) == 0);
 	cache_path(buf_str(&sub), e.url, "good", &path);
@@ -124,6 +129,7 @@ store_and_load(void)
 	why.len = 0;
 	CHECK(cache_load(buf_str(&sub), e.url, "last", 1000, &back, &why) == -1);
 	CHECK(strstr(buf_str(&why), buf_str(&path)) != NULL);
+	CHECK(cache_peek(buf_str(&sub), e.url, "last", &back, &why) == -1);
 	unlink(buf_str(&path));
 	rmdir(buf_str(&sub));
 	buf_printf(&sub, "/..");
