@@ -137,7 +137,7 @@ parse(const char *p, size_t n, const char *url, struct cache_entry *e, struct bu
 			goto bad;
 		}
 #define KEY(k) ((size_t)(sp - q) == sizeof k - 1 && memcmp(q, k, sizeof k - 1) == 0)
-		if (KEY("sum") || KEY("body-sum")) {
+		if (KEY("sum") || KEY("body-sum") || KEY("of")) {
 			unsigned long long s = 0;
 
 			if (vn != 16) {
@@ -157,6 +157,9 @@ parse(const char *p, size_t n, const char *url, struct cache_entry *e, struct bu
 			if (KEY("body-sum")) {
 				body_sum = s;
 				have_body_sum = 1;
+			} else if (KEY("of")) {
+				e->of = s;
+				e->has_of = 1;
 			} else {
 				sum = s;
 				have_sum = 1;
@@ -332,6 +335,8 @@ cache_format(const struct cache_entry *e, struct buf *out)
 		buf_printf(out, "etag %s\n", e->etag);
 	if (e->last_modified && value_ok(e->last_modified, strlen(e->last_modified)))
 		buf_printf(out, "last-modified %s\n", e->last_modified);
+	if (e->has_of)
+		buf_printf(out, "of %016llx\n", e->of);
 	buf_printf(out, "entries %ld\ndrop-since %lld\nlength %zu\nbody-sum %016llx\n",
 	    e->entries < 0 ? 0 : e->entries, e->drop_since, e->body.len,
 	    fnv(FNV_OFFSET, e->body.p ? e->body.p : "", e->body.len));

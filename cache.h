@@ -7,6 +7,10 @@
  *                      its validators (ETag, Last-Modified), when it was
  *                      fetched, and since when it has been a refused drop
  *   list-<hash>.good   the last-known-good: the last copy a run trusted
+ *   list-<hash>.seen   a stamp: when the last fetch was last revalidated
+ *                      (a 304), so that a 304 rewrites a few lines, not
+ *                      the whole list; it names the copy it renews by its
+ *                      body-sum ("of"), and counts only for that copy
  *
  * A file is a text header, a blank line, then the body:
  *
@@ -17,6 +21,7 @@
  *   last-modified <value>        (likewise)
  *   entries <count>
  *   drop-since <unix seconds>    (0: not a refused drop)
+ *   of <16 hex digits>           (a stamp: the body-sum of the copy it renews)
  *   length <bytes of body>
  *   body-sum <16 hex digits>     FNV-1a 64 of the body (so copies can be
  *                                compared by their headers alone)
@@ -51,6 +56,8 @@ struct cache_entry {
 	struct buf body;            /* the document, owned */
 	size_t length;              /* the body's length, as the header says */
 	unsigned long long body_sum; /* the body's FNV-1a 64, as the header says */
+	unsigned long long of;      /* a stamp's copy (its body-sum) */
+	int has_of;
 	size_t file_len;            /* header and body, as the header says */
 	int body_loaded;            /* body read and checked (not cache_peek) */
 };

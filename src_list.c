@@ -112,6 +112,19 @@ cache_open(struct list *l)
 	if (rc < 0)
 		diag_add(&l->r->diags, LOG_WARN, SRC, "cache: %s; ignored", buf_str(&why));
 	l->have_last = rc > 0;
+	/* A later revalidation of that copy (a 304) renews its age. */
+	if (l->have_last) {
+		struct cache_entry st;
+
+		why.len = 0;
+		rc = cache_peek(l->cache_dir, c->disabled_url, "seen", &st, &why);
+		if (rc < 0)
+			diag_add(&l->r->diags, LOG_WARN, SRC, "cache: %s; ignored", buf_str(&why));
+		else if (rc > 0 && st.has_of && st.of == l->last.body_sum && st.fetched > l->last.fetched)
+			l->last.fetched = st.fetched;
+		if (rc > 0)
+			cache_entry_free(&st);
+	}
 	buf_free(&why);
 }
 
@@ -299,8 +312,17 @@ cache_obtain(struct list *l, struct blob *doc)
 		goto failed;
 	}
 	if (m.status == 304 && l->conditional) {
+		/* Renewed by a stamp: a few lines, not the whole list again. */
+		struct cache_entry st;
+
+		memset(&st, 0, sizeof st);
 		l->last.fetched = wall_now();
-		dirty = 1;
+		st.url = l->last.url;
+		st.fetched = l->last.fetched;
+		st.entries = l->last.entries;
+		st.has_of = 1;
+		st.of = l->last.body_sum;
+		cache_put(l, "seen", &st);
 		diag_add(&r->diags, LOG_INFO, SRC, "not modified (304): the cached copy is used");
 		goto decide;
 	}

@@ -95,6 +95,10 @@ expect_eq "cache: past the TTL, one conditional request answered 304, no second 
 	"0 267 2 1 1 1" "$RC $(entries "$OUT") $(seen hit) $(seen hit cond) $(seen hit 304) $(seen hit body)"
 check "cache: 304 output identical" cmp -s "$first" "$OUT"
 says "cache: 304 said" 'not modified \(304\)'
+hitlast=$(grep -l "case=hit\$" "$CACHE"/list-*.last | head -n 1)
+check "cache: a 304 leaves the copy as it was and writes a stamp" \
+	grep -qx "fetched $T0" "$hitlast"
+check "cache: the stamp names the renewal time" grep -qx "fetched $((T0 + 20000))" "${hitlast%.last}.seen"
 # The revalidation renewed the copy: within the TTL of it, no request.
 run hit $((T0 + 21000)) good.json
 expect_eq "cache: a 304 renews the copy's age" "267 2" "$(entries "$OUT") $(seen hit)"
@@ -237,7 +241,7 @@ for i in $(seq 2 $N); do
 done
 expect_eq "cache: 50 processes at once: every result complete (267 entries) and identical" \
 	"267 0" "$(entries "$WORK/many.1.out") $bad"
-check "cache: 50 processes: no temporary file left" test -z "$(find "$CACHE" -type f ! -name '*.last' ! -name '*.good')"
+check "cache: 50 processes: no temporary file left" test -z "$(find "$CACHE" -type f ! -name '*.last' ! -name '*.good' ! -name '*.seen')"
 check "cache: 50 processes: none of them warned" test -z "$(cat "$WORK"/many.*.err | grep -E 'cache:|warn|fail')"
 reqs=$(seen many)
 run many $((T0 + 60)) "good.json?delay=1"

@@ -45,6 +45,13 @@ round_trip(void)
 	CHECK(strstr(buf_str(&why), "another URL") != NULL);
 	CHECK(cache_parse(text.p, text.len, NULL, &back, &why) == 0);
 	cache_entry_free(&back);
+	/* A stamp: its "of" read back. */
+	e.has_of = 1;
+	e.of = 0x0123456789abcdefULL;
+	cache_format(&e, &text);
+	CHECK(cache_parse(text.p, text.len, NULL, &back, &why) == 0);
+	CHECK(back.has_of && back.of == 0x0123456789abcdefULL);
+	cache_entry_free(&back);
 	/* An empty body and no validators. */
 	cache_entry_free(&e);
 	sample(&e, "");
