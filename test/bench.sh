@@ -98,7 +98,7 @@ echo
 mkdir -p "$TMP/www"
 cp "$TOP/test/data/disabled-tests-condensed.2026-08-21.json" "$TMP/www/real.json"
 ln -s "$BIG" "$TMP/www/big.json"
-"$PY" "$TOP/test/server.py" --port-file "$TMP/port" --root "$TMP/www" 2>/dev/null &
+"$PY" "$TOP/test/server.py" --port-file "$TMP/port" --root "$TMP/www" 2>"$TMP/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done
 port=$(cat "$TMP/port" 2>/dev/null)
@@ -124,6 +124,17 @@ else
 			printf "%-44s %10.2f %10.2f %10.2f\n", l, a * 1000, b * 1000, c * 1000
 			if (b > 0 && c > 0) printf "  against the no-cache fetch: hit %.1fx, 304 revalidation %.1fx the speed\n", a / b, a / c }'
 		[ "$nc_rc$hit_rc$r_rc" = 000 ] || echo "  status: no cache $nc_rc, hit $hit_rc, 304 $r_rc"
+		# What one run of each costs the server: requests, body bytes sent.
+		printf '  one run each, requests/body bytes sent:'
+		for mode in "no cache:--no-cache" "hit:--cache-dir $TMP/c-$which" "304:--cache-dir $TMP/c-$which --ttl 0"; do
+			before=$(wc -l <"$TMP/server.log")
+			# shellcheck disable=SC2086 # the mode's words
+			"$EXCL" "${common[@]}" ${mode#*:} >/dev/null 2>&1
+			tail -n +$((before + 1)) "$TMP/server.log" | awk -v m="${mode%%:*}" '
+				/^request: / { r++ } /^body: / { b += $3 }
+				END { printf " %s %d/%d", m, r, b }'
+		done
+		echo
 	done
 fi
 
