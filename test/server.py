@@ -128,6 +128,10 @@ QUIET_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError,
 _log_lock = threading.Lock()
 
 
+ETAGS = {}
+ETAG_LOCK = threading.Lock()
+
+
 def log(msg):
     with _log_lock:
         try:
@@ -522,12 +526,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
         log("cond: %s inm=%s ims=%s" % (self.path, inm or "(none)", ims or "(none)"))
         full = os.path.join(self.server.root, name)
         try:
-            with open(full, "rb") as f:
-                body = f.read()
-            mtime = os.stat(full).st_mtime
+            st = os.stat(full)
         except OSError as e:
             return self.send_body(404, "cannot read %s: %s\n" % (name, e.strerror))
-        etag = '"%s"' % hashlib.sha256(body).hexdigest()[:32]
+        mtime = st.st_mtime
+        # The ETag is computed once per version of the file (as a real
+        # server stores it), so that a 304 costs no read of the body.
+        key = (full, st.st_mtime_ns, st.st_size, st.st_ino)
+        body = None
+        with ETAG_LOCK:
+            etag = ETAGS.get(key)
+        if etag is None:
+            try:
+                with open(full, "rb") as f:
+                    body = f.read()
+            except OSError as e:
+                return self.send_body(404, "cannot read %s: %s\n" % (name, e.strerror))
+            etag = '"%s"' % hashlib.sha256(body).hexdigest()[:32]
+            with ETAG_LOCK:
+                ETAGS[key] = etag
         lm = email.utils.formatdate(mtime, usegmt=True)
         headers = {}
         if which in ("both", "etag"):
@@ -546,6 +563,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.flush()
             return None
+        if body is None:
+            try:
+                with open(full, "rb") as f:
+                    body = f.read()
+            except OSError as e:
+                return self.send_body(404, "cannot read %s: %s\n" % (name, e.strerror))
         log("body: %s %d" % (self.path, len(body)))
         return self.send_body(200, body, "application/json", headers)
 
