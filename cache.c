@@ -23,6 +23,36 @@ fnv(unsigned long long h, const char *p, size_t n)
 	return h;
 }
 
+/* The body's sum: the same FNV-style step over 8-byte little-endian
+ * words (the bytes left over one at a time), with a fold so that high
+ * bits reach low ones: eight times fewer steps than FNV-1a over bytes, for
+ * lists of many megabytes.  The same on every machine. */
+static unsigned long long
+body_hash(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	unsigned long long h = FNV_OFFSET;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		unsigned long long w = (unsigned long long)u[i] | (unsigned long long)u[i + 1] << 8 |
+		    (unsigned long long)u[i + 2] << 16 | (unsigned long long)u[i + 3] << 24 |
+		    (unsigned long long)u[i + 4] << 32 | (unsigned long long)u[i + 5] << 40 |
+		    (unsigned long long)u[i + 6] << 48 | (unsigned long long)u[i + 7] << 56;
+
+		h ^= w;
+		h *= FNV_PRIME;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++) {
+		h ^= u[i];
+		h *= FNV_PRIME;
+	}
+	h ^= (unsigned long long)n;
+	h *= FNV_PRIME;
+	return h ^ (h >> 32);
+}
+
 static int
 dir_from_env(struct buf *out, const char *var, const char *sub)
 {
@@ -89,8 +119,9 @@ cache_parse(const char *p, size_t n, const char *url, struct cache_entry *e, str
 	return parse(p, n, url, e, why, 0);
 }
 
-/* header_only: p holds the header and maybe part of the body; the header
- * is read, the body neither checked nor copied. */
+/* header_only 1: p holds the header and maybe part of the body; the
+ * header is read, the body neither checked nor copied.  2: the body is
+ * checked, not copied (the caller takes it from p). */
 static int
 parse(const char *p, size_t n, const char *url, struct cache_entry *e, struct buf *why, int header_only)
 {
@@ -203,7 +234,7 @@ parse(const char *p, size_t n, const char *url, struct cache_entry *e, struct bu
 		buf_printf(why, "header checksum does not match (damaged)");
 		goto bad;
 	}
-	if (header_only)
+	if (header_only == 1)
 		goto good;
 	if ((long long)(end - q) != len) {
 		buf_printf(why, "body of %zu bytes, the header says %lld (cut short or grown)",
@@ -211,12 +242,14 @@ parse(const char *p, size_t n, const char *url, struct cache_entry *e, struct bu
 		goto bad;
 	}
 	/* Everything before the sum line, then the body. */
-	if (fnv(FNV_OFFSET, q, (size_t)len) != body_sum) {
+	if (body_hash(q, (size_t)len) != body_sum) {
 		buf_printf(why, "checksum does not match (damaged)");
 		goto bad;
 	}
-	buf_add(&e->body, q, (size_t)len);
-	buf_str(&e->body);
+	if (header_only != 2) {
+		buf_add(&e->body, q, (size_t)len);
+		buf_str(&e->body);
+	}
 	e->body_loaded = 1;
 good:
 	if (url && strcmp(u, url) != 0) {
@@ -313,9 +346,16 @@ cache_load(const char *dir, const char *url, const char *kind, size_t max,
 	if (read_file_until(buf_str(&path), max + CACHE_HEADER_MAX, 0, &text, &w) < 0) {
 		buf_printf(why, "%s", buf_str(&w));
 		rc = -1;
-	} else if (cache_parse(text.p ? text.p : "", text.len, url, e, &w) < 0) {
+	} else if (parse(text.p ? text.p : "", text.len, url, e, &w, 2) < 0) {
 		buf_printf(why, "%s: %s", buf_str(&path), buf_str(&w));
 		rc = -1;
+	} else {
+		/* The body is the file's tail: moved to the front, no copy. */
+		memmove(text.p, text.p + (text.len - e->length), e->length);
+		text.len = e->length;
+		buf_str(&text);
+		e->body = text;
+		text = (struct buf){ 0 };
 	}
 	buf_free(&path);
 	buf_free(&text);
@@ -339,7 +379,7 @@ cache_format(const struct cache_entry *e, struct buf *out)
 		buf_printf(out, "of %016llx\n", e->of);
 	buf_printf(out, "entries %ld\ndrop-since %lld\nlength %zu\nbody-sum %016llx\n",
 	    e->entries < 0 ? 0 : e->entries, e->drop_since, e->body.len,
-	    fnv(FNV_OFFSET, e->body.p ? e->body.p : "", e->body.len));
+	    body_hash(e->body.p ? e->body.p : "", e->body.len));
 	before = out->len;
 	buf_printf(out, "sum %016llx\n\n", fnv(FNV_OFFSET, out->p, before));
 	buf_add(out, e->body.p ? e->body.p : "", e->body.len);
@@ -398,7 +438,7 @@ cache_store(const char *dir, const char *kind, const struct cache_entry *e, stru
 unsigned long long
 cache_body_sum(const char *p, size_t n)
 {
-	return fnv(FNV_OFFSET, p ? p : "", n);
+	return body_hash(p ? p : "", n);
 }
 
 const char *

@@ -23,8 +23,9 @@
  *   drop-since <unix seconds>    (0: not a refused drop)
  *   of <16 hex digits>           (a stamp: the body-sum of the copy it renews)
  *   length <bytes of body>
- *   body-sum <16 hex digits>     FNV-1a 64 of the body (so copies can be
- *                                compared by their headers alone)
+ *   body-sum <16 hex digits>     a 64-bit FNV-style hash of the body, over
+ *                                8-byte words (so copies can be compared
+ *                                by their headers alone)
  *   sum <16 hex digits>          FNV-1a 64 of every byte before this line
  *
  * A file that does not read back exactly so (cut short, a flipped byte, a
