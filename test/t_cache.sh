@@ -171,6 +171,13 @@ run offline $((T0 + 30 * 86400)) good.json --offline
 expect_eq "cache: --offline with a copy of 30 days: used, no request" "0 267 1" "$RC $(entries "$OUT") $(seen offline)"
 says "cache: --offline says the age" 'fetched 30\.0 days ago \(--offline\)'
 
+# --explain reads the list the run used from the cache: no request.
+key=$("$PY" -c 'import json, sys; print(sorted(json.load(open(sys.argv[1])))[5])' "$WWW/good.json")
+EXCLUSIONS_NOW=$((T0 + 30 * 86400)) "$EXCLUSIONS" --no-trunk --root "$WORK/empty" --cache-dir "$CACHE" --offline \
+	--disabled-url "$BASE/cached/good.json?case=offline" --explain "$key" >"$WORK/explain.out" 2>"$WORK/explain.err"
+expect_eq "cache: --explain --offline: the cached list, no request, nothing left unread" "1 1 0" \
+	"$(seen offline) $(grep -cF "$key" "$WORK/explain.out" | sed 's/^[1-9][0-9]*$/1/') $(grep -c 'could not be read again' "$WORK/explain.out")"
+
 # --- --refresh ---------------------------------------------------------------
 cp "$WWW/good.json" "$WWW/refresh.json"
 run refresh $T0 refresh.json
