@@ -294,6 +294,13 @@ cache_obtain(struct list *l, struct blob *doc)
 	int dirty = 0;
 
 	if (c->offline || l->hit) {
+		/* No last fetch (say, it was damaged): the last-known-good. */
+		if (!l->have_last && l->have_good && good_body(l) == 0) {
+			diag_add(&r->diags, LOG_INFO, SRC, "the last-known-good, fetched %s ago (--offline): no request",
+			    age(l->good.fetched, 0));
+			blob_from_buf(doc, &l->good.body);
+			return 0;
+		}
 		if (!l->have_last) {
 			diag_add_at(&r->diags, LOG_WARN, SRC, where, "--offline, and no cached copy in %s",
 			    l->cache_dir ? l->cache_dir : "(no cache folder)");

@@ -171,6 +171,14 @@ run offline $((T0 + 30 * 86400)) good.json --offline
 expect_eq "cache: --offline with a copy of 30 days: used, no request" "0 267 1" "$RC $(entries "$OUT") $(seen offline)"
 says "cache: --offline says the age" 'fetched 30\.0 days ago \(--offline\)'
 
+# The last fetch damaged, the last-known-good intact: --offline uses it.
+offlast=$(grep -l "case=offline\$" "$CACHE"/list-*.last | head -n 1)
+cp "$offlast" "$WORK/offline.last.saved"
+printf 'garbage' >"$offlast"
+run offline $((T0 + 30 * 86400)) good.json --offline
+expect_eq "cache: --offline, the last fetch damaged: the last-known-good, no request" "0 267 1" "$RC $(entries "$OUT") $(seen offline)"
+cp "$WORK/offline.last.saved" "$offlast"
+
 # --explain reads the list the run used from the cache: no request.
 key=$("$PY" -c 'import json, sys; print(sorted(json.load(open(sys.argv[1])))[5])' "$WWW/good.json")
 EXCLUSIONS_NOW=$((T0 + 30 * 86400)) "$EXCLUSIONS" --no-trunk --root "$WORK/empty" --cache-dir "$CACHE" --offline \
