@@ -11,6 +11,7 @@ LIB_SRCS = jsonscan.c util.c diag.c file.c spawn.c fetch.c disabled.c match.c te
 LIB_SRCS += issues.c src_issues.c
 LIB_SRCS += history.c sink_history.c history_cmd.c
 LIB_SRCS += alerts.c sink_ages.c sink_alerts.c
+LIB_SRCS += cache.c
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 HDRS     = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/test_*.c)

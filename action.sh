@@ -8,7 +8,8 @@
 # INPUT_DISABLED_TESTS_FILE (with format pytorch: the file written, default
 # .pytorch-disabled-tests.json in the working directory), INPUT_EXTRA
 # (white-space separated files, one --extra each), INPUT_COLLECT ("true":
-# --collect), INPUT_PYTHON (--python), INPUT_SUMMARY ("false": no job
+# --collect), INPUT_PYTHON (--python), INPUT_CACHE_DIR (--cache-dir, a
+# leading ~/ made $HOME/), INPUT_SUMMARY ("false": no job
 # summary), INPUT_HISTORY (--history FILE), INPUT_EXTRA_ARGS (split into words as a POSIX shell splits
 # them, with nothing run or expanded: see split_words), INPUT_GITHUB_TOKEN
 # (exported as GH_TOKEN for gh and GITHUB_TOKEN for the curl path:
@@ -195,6 +196,13 @@ fi
 [ "$collect" -eq 1 ] && args+=(--collect)
 [ -n "${INPUT_PYTHON:-}" ] && args+=(--python "$INPUT_PYTHON")
 step_summary=
+if [ -n "${INPUT_CACHE_DIR:-}" ]; then
+	# shellcheck disable=SC2088 # a literal ~ in the input, made $HOME
+	case $INPUT_CACHE_DIR in
+	'~' | '~/'*) args+=(--cache-dir "${HOME:?}${INPUT_CACHE_DIR#\~}") ;;
+	*) args+=(--cache-dir "$INPUT_CACHE_DIR") ;;
+	esac
+fi
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ "${INPUT_SUMMARY:-true}" != false ]; then
 	args+=(--summary "$GITHUB_STEP_SUMMARY")
 	step_summary=$GITHUB_STEP_SUMMARY

@@ -74,6 +74,21 @@ struct config {
 	const char *notify_issue;       /* --notify-issue OWNER/NAME */
 	const char *notify_webhook;     /* --notify-webhook or EXCLUSIONS_WEBHOOK: a secret */
 	int dry_run;                    /* --dry-run: show what would be sent, send nothing */
+	/* the cache of the published list (cache.h, src_list.c) */
+	const char *cache_dir;      /* --cache-dir; NULL: cache_default_dir() */
+	int no_cache;               /* --no-cache */
+	int offline;                /* --offline: the cache only, no request */
+	int refresh;                /* --refresh: fetch whatever the age */
+	long long ttl;              /* --ttl: younger copies are used as they are */
+	long long max_stale;        /* --max-stale: after a failed fetch */
+	int max_drop;               /* --max-drop PERCENT */
+	int accept_drop;            /* --accept-drop */
+	long long drop_grace;       /* --drop-grace SECONDS */
 };
+
+#define DEFAULT_TTL 10800
+#define DEFAULT_MAX_STALE 604800
+#define DEFAULT_MAX_DROP 50
+#define DEFAULT_DROP_GRACE 3600
 
 #endif

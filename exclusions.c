@@ -60,6 +60,21 @@ static const char usage_text[] =
 "  --collect              run pytest --collect-only -q on the test folders in\n"
 "                         --root, read as --collected is (the tree if it fails)\n"
 "  --python PATH          the Python that runs pytest for --collect (default python3)\n"
+"Cache of the fetched list (per URL; last fetch and last-known-good kept apart):\n"
+"  --cache-dir DIR        where (default $EXCLUSIONS_CACHE_DIR, else\n"
+"                         $XDG_CACHE_HOME/exclusions, else ~/.cache/exclusions)\n"
+"  --no-cache             neither read nor write the cache\n"
+"  --ttl SECONDS          a copy younger than this is used without a request\n"
+"                         (default 10800); an older one is revalidated (304)\n"
+"  --max-stale SECONDS    after a failed fetch, a copy younger than this is used\n"
+"                         before the fallback (default 604800)\n"
+"  --offline              no request: the cached copy, whatever its age\n"
+"  --refresh              fetch whatever the age (for a scheduled job)\n"
+"  --max-drop PERCENT     a fetched list that is empty, or has more than PERCENT\n"
+"                         fewer entries than the last-known-good, is not trusted:\n"
+"                         the last-known-good is used instead (default 50)\n"
+"  --accept-drop          trust such a drop at once\n"
+"  --drop-grace SECONDS   trust it once it has lasted this long (default 3600)\n"
 "Trunk runs (recent upstream CI failures, through curl; the token from\n"
 "`gh auth token`, else GITHUB_TOKEN or GH_TOKEN):\n"
 "  --no-trunk             skip this source\n"
@@ -360,7 +375,9 @@ enum opt_id {
 	O_GTESTBASE,
 	O_ISSUESREPO, O_CHECKISSUES,
 	O_HISTORY,
-	O_ISSUEAGES, O_ALERTAFTER, O_NOTIFYISSUE, O_NOTIFYWEBHOOK, O_DRYRUN
+	O_ISSUEAGES, O_ALERTAFTER, O_NOTIFYISSUE, O_NOTIFYWEBHOOK, O_DRYRUN,
+	O_CACHEDIR, O_NOCACHE, O_TTL, O_MAXSTALE, O_OFFLINE, O_REFRESH, O_MAXDROP,
+	O_ACCEPTDROP, O_DROPGRACE
 };
 
 static const struct {
@@ -393,6 +410,10 @@ static const struct {
 	{ "issue-ages", 0, O_ISSUEAGES }, { "alert-after", 1, O_ALERTAFTER },
 	{ "notify-issue", 1, O_NOTIFYISSUE }, { "notify-webhook", 1, O_NOTIFYWEBHOOK },
 	{ "dry-run", 0, O_DRYRUN },
+	{ "cache-dir", 1, O_CACHEDIR }, { "no-cache", 0, O_NOCACHE }, { "ttl", 1, O_TTL },
+	{ "max-stale", 1, O_MAXSTALE }, { "offline", 0, O_OFFLINE }, { "refresh", 0, O_REFRESH },
+	{ "max-drop", 1, O_MAXDROP }, { "accept-drop", 0, O_ACCEPTDROP },
+	{ "drop-grace", 1, O_DROPGRACE },
 };
 
 static void
@@ -492,6 +513,19 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 		break;
 	case O_NOTIFYWEBHOOK: c->notify_webhook = parse_webhook("--notify-webhook", arg); break;
 	case O_DRYRUN: c->dry_run = 1; break;
+	case O_CACHEDIR:
+		if (!*arg)
+			usage_error("--cache-dir: empty folder name");
+		c->cache_dir = arg;
+		break;
+	case O_NOCACHE: c->no_cache = 1; break;
+	case O_TTL: c->ttl = parse_count("--ttl", arg, 0, 315360000); break;
+	case O_MAXSTALE: c->max_stale = parse_count("--max-stale", arg, 0, 315360000); break;
+	case O_OFFLINE: c->offline = 1; break;
+	case O_REFRESH: c->refresh = 1; break;
+	case O_MAXDROP: c->max_drop = parse_count("--max-drop", arg, 0, 100); break;
+	case O_ACCEPTDROP: c->accept_drop = 1; break;
+	case O_DROPGRACE: c->drop_grace = parse_count("--drop-grace", arg, 0, 315360000); break;
 	case O_HELP: fputs(usage_text, stdout); exit(0);
 	case O_VERSION: printf("exclusions %s\n", EXCLUSIONS_VERSION); exit(0);
 	}
@@ -809,6 +843,8 @@ main(int argc, char **argv)
 		.repo = "pytorch/pytorch", .workflow = "pull.yml", .branch = "main",
 		.job_filter = "test", .runs = 2, .max_jobs = 5, .parallel = 8,
 		.alert_after = 14,
+		.ttl = DEFAULT_TTL, .max_stale = DEFAULT_MAX_STALE, .max_drop = DEFAULT_MAX_DROP,
+		.drop_grace = DEFAULT_DROP_GRACE,
 	};
 
 	int rc;
@@ -840,6 +876,10 @@ main(int argc, char **argv)
 	/* gtest's own variable, read only for the gtest form. */
 	if (c.format == FMT_GTEST && !c.gtest_base && getenv("GTEST_FILTER"))
 		c.gtest_base = parse_gtest_base("GTEST_FILTER", getenv("GTEST_FILTER"));
+	if (c.offline && c.refresh)
+		usage_error("--offline and --refresh together: one never fetches, the other always does");
+	if (c.offline && c.no_cache)
+		usage_error("--offline and --no-cache together: --offline reads only the cache");
 	check_paths(&c);
 	if (!c.python)
 		c.python = "python3";

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "disabled.h"
+#include "cache.h"
 #include "fetch.h"
 #include "file.h"
 #include "match.h"
@@ -386,6 +387,31 @@ parse_doc(void *arg)
 	return n;
 }
 
+/* The copy of the list the source used, from the cache (its last-known-
+ * good: what the run used, trusted or kept); 1 when found. */
+static int
+cached_list(const struct config *c, struct blob *doc)
+{
+	struct buf dir = { 0 }, why = { 0 };
+	struct cache_entry ce;
+	int found = 0;
+
+	if (c->no_cache)
+		return 0;
+	if (c->cache_dir)
+		buf_adds(&dir, c->cache_dir);
+	else if (cache_default_dir(&dir) < 0)
+		return 0;
+	if (cache_load(buf_str(&dir), c->disabled_url, "good", c->max_bytes, &ce, &why) > 0) {
+		blob_from_buf(doc, &ce.body);
+		cache_entry_free(&ce);
+		found = 1;
+	}
+	buf_free(&dir);
+	buf_free(&why);
+	return found;
+}
+
 static void
 from_list(struct explain *e, struct run *r)
 {
@@ -405,6 +431,11 @@ from_list(struct explain *e, struct run *r)
 			return;
 		}
 		got = blob_load_file(&doc, c->disabled_file, c->max_bytes, &why);
+	} else if (cached_list(c, &doc)) {
+		/* The list the source used: its last-known-good in the cache. */
+		got = 0;
+	} else if (c->offline) {
+		buf_printf(&why, "--offline, and no cached copy");
 	} else {
 		/* Fetched again: the source has let its copy go. */
 		struct fetch f;

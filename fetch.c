@@ -39,6 +39,20 @@ cfg_quote(struct buf *b, const char *s)
 	buf_adds(b, "\"\n");
 }
 
+/* A validator fit for a header: 1 to 512 printable ASCII bytes. */
+static int
+validator_ok(const char *v)
+{
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	for (; v[n]; n++)
+		if ((unsigned char)v[n] < 0x20 || (unsigned char)v[n] > 0x7e || n >= 512)
+			return 0;
+	return n > 0;
+}
+
 static char *
 own(struct fetch *f, char *s)
 {
@@ -80,6 +94,8 @@ fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why)
 	f->req.url = f->url;
 	f->req.urls = NULL;
 	f->req.body = NULL;
+	f->req.if_none_match = NULL;
+	f->req.if_modified_since = NULL;
 	/* curl gets slightly less time than we do, so that it usually reports
 	 * the timeout itself; the kill at our deadline is the backstop. */
 	snprintf(f->maxtime, sizeof f->maxtime, "%.3f", left > 0.5 ? left - 0.2 : left);
@@ -150,6 +166,22 @@ fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why)
 	if (req->accept) {
 		f->argv[a++] = "-H";
 		f->argv[a++] = (char *)req->accept;
+	}
+	if (!req->nurls && validator_ok(req->if_none_match)) {
+		struct buf h = { 0 };
+
+		buf_printf(&h, "If-None-Match: %s", req->if_none_match);
+		f->argv[a++] = "-H";
+		f->argv[a++] = f->cond[0] = xstrdup(buf_str(&h));
+		buf_free(&h);
+	}
+	if (!req->nurls && validator_ok(req->if_modified_since)) {
+		struct buf h = { 0 };
+
+		buf_printf(&h, "If-Modified-Since: %s", req->if_modified_since);
+		f->argv[a++] = "-H";
+		f->argv[a++] = f->cond[1] = xstrdup(buf_str(&h));
+		buf_free(&h);
 	}
 	if (req->headers) {
 		f->argv[a++] = "--dump-header";
@@ -266,8 +298,108 @@ fetch_free(struct fetch *f)
 		free(f->owned[i]);
 	free(f->owned);
 	free(f->argv);
+	free(f->cond[0]);
+	free(f->cond[1]);
+	f->cond[0] = f->cond[1] = NULL;
 	f->url = NULL;
 	f->owned = NULL;
 	f->argv = NULL;
 	f->nowned = 0;
+}
+
+/* Case-insensitive "name:" at the start of a header line of n bytes; the
+ * value, its blanks trimmed, in *v and *vn. */
+static int
+meta_header(const char *line, size_t n, const char *name, const char **v, size_t *vn)
+{
+	size_t l = strlen(name);
+
+	if (n <= l || line[l] != ':')
+		return 0;
+	for (size_t i = 0; i < l; i++) {
+		char c = line[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != name[i])
+			return 0;
+	}
+	line += l + 1;
+	n -= l + 1;
+	while (n && (*line == ' ' || *line == '\t')) {
+		line++;
+		n--;
+	}
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	*v = line;
+	*vn = n;
+	return 1;
+}
+
+static char *
+meta_value(char *old, const char *v, size_t n)
+{
+	char *s = xstrndup(v, n);
+
+	free(old);
+	if (!validator_ok(s)) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+fetch_meta_parse(const char *p, size_t n, struct fetch_meta *m)
+{
+	const char *start = p, *end = p + n;
+	int blocks = 0;
+
+	memset(m, 0, sizeof *m);
+	/* One header block per response curl saw (a 302, then a 200). */
+	while (end - p >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		const char *nl0 = memchr(p, '\n', (size_t)(end - p));
+
+		blocks++;
+		m->status = 0;
+		if (sp && nl0 && sp < nl0 && nl0 - sp >= 4 && sp[1] >= '1' && sp[1] <= '5' &&
+		    sp[2] >= '0' && sp[2] <= '9' && sp[3] >= '0' && sp[3] <= '9')
+			m->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
+		free(m->etag);
+		free(m->last_modified);
+		m->etag = m->last_modified = NULL;
+		for (;;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p)), *v;
+			size_t l, vn;
+
+			if (!nl) {
+				p = end;
+				break;
+			}
+			l = (size_t)(nl - p);
+			if (l && p[l - 1] == '\r')
+				l--;
+			if (l == 0) {
+				p = nl + 1;
+				break;
+			}
+			if (meta_header(p, l, "etag", &v, &vn))
+				m->etag = meta_value(m->etag, v, vn);
+			else if (meta_header(p, l, "last-modified", &v, &vn))
+				m->last_modified = meta_value(m->last_modified, v, vn);
+			p = nl + 1;
+		}
+	}
+	m->body_off = (size_t)(p - start);
+	return blocks ? 0 : -1;
+}
+
+void
+fetch_meta_free(struct fetch_meta *m)
+{
+	free(m->etag);
+	free(m->last_modified);
+	m->etag = m->last_modified = NULL;
 }

@@ -41,6 +41,12 @@ struct fetch_req {
 	/* The URL is a secret (a webhook's): it reaches curl in the config
 	 * text on stdin, never argv, and no message names it. */
 	int url_secret;
+	/* A conditional GET (one URL only): the validators of a copy at
+	 * hand, sent as If-None-Match and If-Modified-Since; NULL: not sent.
+	 * A value with control characters, or longer than 512 bytes, is not
+	 * sent.  Set headers too, to see the 304 (fetch_meta). */
+	const char *if_none_match;
+	const char *if_modified_since;
 };
 
 /* The most transfers one batch may hold. */
@@ -54,6 +60,7 @@ struct fetch {
 	size_t nowned;
 	char *url;
 	struct buf stdin_cfg;   /* config text with the body or the secret URL */
+	char *cond[2];          /* the conditional headers, owned */
 	char maxtime[32], conn[32], maxsize[32], retries[16], retrytime[32];
 };
 
@@ -75,6 +82,19 @@ int fetch_result(struct fetch *f, struct buf *body, struct buf *why);
 /* Did f's child end for want of time: killed at our deadline, or stopped
  * by curl's own --max-time (which is set just short of it)? */
 int fetch_timed_out(const struct fetch *f);
+
+/* What a response with headers (req.headers) says: the last header
+ * block's status, its ETag and Last-Modified (NUL-terminated copies, or
+ * NULL: absent or unusable), and where the body starts.  Returns 0, or -1
+ * when p does not start with a header block ("HTTP/"). */
+struct fetch_meta {
+	int status;
+	char *etag;
+	char *last_modified;
+	size_t body_off;
+};
+int fetch_meta_parse(const char *p, size_t n, struct fetch_meta *m);
+void fetch_meta_free(struct fetch_meta *m);
 
 void fetch_free(struct fetch *f);
 

@@ -6,6 +6,10 @@
 #    python3's json.load and jq, best of 5 wall time and peak RSS.
 # 2. The no-network path: curl missing (exec fails at once, fallback
 #    printed), best of 20; and, for information, curl to a refused port.
+# 2b. The cache: the same list (the real 2026 snapshot, then the big one)
+#    from test/server.py on loopback, fetched without the cache, then from
+#    a cache hit (no request), then revalidated (a 304, no body); best of
+#    20 (big: of RUNS), as ratios against the no-cache fetch.
 # 3. The trunk source (test/bench_trunk.sh).
 # 4. --history FILE's cost as a ratio to the same run without it
 #    (test/bench_history.sh).
@@ -29,7 +33,10 @@ if [ ! -x "$EXCL" ]; then
 fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/exclusions-bench.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+SERVER_PID=
+trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+# Never the user's cache: runs that fetch PyTorch's URL would find it.
+export EXCLUSIONS_CACHE_DIR=$TMP/cache
 BIG=$TMP/disabled-big.json
 EMPTY=$TMP/empty
 mkdir -p "$EMPTY"
@@ -88,6 +95,51 @@ measure --runs 3 --time-limit 60 -- \
 	"$EXCL" --no-trunk --disabled-url "http://127.0.0.1:$port/disabled-tests-condensed.json" --root "$EMPTY" --timeout 20
 awk -v s="$M_S" -v kb="$M_KB" -v rc="$M_RC" 'BEGIN {
 	printf "curl to a refused port on 127.0.0.1, best of 3: %.2f ms, peak %.1f MB, status %s\n", s * 1000, kb * 1024 / 1e6, rc }'
+
+# 2b. The cache against the no-cache fetch of the same list.
+echo
+mkdir -p "$TMP/www"
+cp "$TOP/test/data/disabled-tests-condensed.2026-08-21.json" "$TMP/www/real.json"
+ln -s "$BIG" "$TMP/www/big.json"
+"$PY" "$TOP/test/server.py" --port-file "$TMP/port" --root "$TMP/www" 2>"$TMP/server.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done
+port=$(cat "$TMP/port" 2>/dev/null)
+if [ -z "$port" ]; then
+	echo "cache: test/server.py did not start"
+else
+	printf '%-44s %10s %10s %10s   %s\n' "the list through the cache" "no cache" "hit" "304" "(best wall ms)"
+	for which in real big; do
+		n=20
+		[ "$which" = big ] && n=$RUNS
+		url="http://127.0.0.1:$port/cached/$which.json"
+		common=(--no-trunk --root "$EMPTY" --fallback never --max-bytes 1G --timeout 60 --disabled-url "$url")
+		measure --runs "$n" -- "$EXCL" "${common[@]}" --no-cache
+		nc_s=$M_S nc_rc=$M_RC
+		"$EXCL" "${common[@]}" --cache-dir "$TMP/c-$which" >/dev/null 2>&1
+		measure --runs "$n" -- "$EXCL" "${common[@]}" --cache-dir "$TMP/c-$which"
+		hit_s=$M_S hit_rc=$M_RC
+		measure --runs "$n" --stderr "$TMP/304-$which.err" -- "$EXCL" "${common[@]}" --cache-dir "$TMP/c-$which" --ttl 0
+		r_s=$M_S r_rc=$M_RC
+		grep -q 'not modified (304)' "$TMP/304-$which.err" || r_rc="$r_rc (no 304 seen)"
+		awk -v l="$which list, $(wc -c <"$TMP/www/$which.json" 2>/dev/null || stat -Lc %s "$TMP/www/$which.json") bytes, best of $n" \
+			-v a="$nc_s" -v b="$hit_s" -v c="$r_s" 'BEGIN {
+			printf "%-44s %10.2f %10.2f %10.2f\n", l, a * 1000, b * 1000, c * 1000
+			if (b > 0 && c > 0) printf "  against the no-cache fetch: hit %.1fx, 304 revalidation %.1fx the speed\n", a / b, a / c }'
+		[ "$nc_rc$hit_rc$r_rc" = 000 ] || echo "  status: no cache $nc_rc, hit $hit_rc, 304 $r_rc"
+		# What one run of each costs the server: requests, body bytes sent.
+		printf '  one run each, requests/body bytes sent:'
+		for mode in "no cache:--no-cache" "hit:--cache-dir $TMP/c-$which" "304:--cache-dir $TMP/c-$which --ttl 0"; do
+			before=$(wc -l <"$TMP/server.log")
+			# shellcheck disable=SC2086 # the mode's words
+			"$EXCL" "${common[@]}" ${mode#*:} >/dev/null 2>&1
+			tail -n +$((before + 1)) "$TMP/server.log" | awk -v m="${mode%%:*}" '
+				/^request: / { r++ } /^body: / { b += $3 }
+				END { printf " %s %d/%d", m, r, b }'
+		done
+		echo
+	done
+fi
 
 # 3. The trunk source against a slow fake GitHub, and the log scanner.
 echo

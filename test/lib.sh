@@ -43,6 +43,9 @@ _cleanup() {
 }
 trap _cleanup EXIT
 export GH_CONFIG_DIR=$WORK/gh-config
+# The cache of the fetched list (--cache-dir's default): this script's own,
+# never the user's.
+export EXCLUSIONS_CACHE_DIR=$WORK/cache
 
 # Python for test servers and helpers: Debian's, which has pytest.
 PY=/usr/bin/python3

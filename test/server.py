@@ -30,6 +30,17 @@ Routes:
   /big                  200 MB of '[' with Content-Length
   /big-chunked          the same 200 MB, Transfer-Encoding: chunked
   /redirect?to=PATH     302 to PATH on this server
+  /cached/<name>?validators=both|etag|lm|none&delay=S
+                        the file <name> from --root, read at each request
+                        (so a test can change it between runs), with an
+                        ETag (a hash of the content) and a Last-Modified
+                        (the file's mtime) as validators= says (default
+                        both); 304 and no body when the request's
+                        If-None-Match names that ETag, or (without it) its
+                        If-Modified-Since is that Last-Modified.  Waits S
+                        seconds first (a slow server).  Logs
+                        "cond: PATH inm=<If-None-Match> ims=<If-Modified-Since>"
+                        and, when a body is sent, "body: PATH <bytes>".
   /api/v3/...           fake GitHub API (API_ROUTES), data from
                         --github-fixtures (default ./fixtures/github); see
                         "Fake GitHub" below.  Anything else under /api/v3 is
@@ -129,6 +140,8 @@ client that never completes it cannot block the others).
 """
 
 import argparse
+import email.utils
+import hashlib
 import http.server
 import json
 import os
@@ -150,6 +163,10 @@ QUIET_ERRORS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError,
                 socket.timeout, ssl.SSLError, ssl.SSLEOFError)
 
 _log_lock = threading.Lock()
+
+
+ETAGS = {}
+ETAG_LOCK = threading.Lock()
 
 
 def log(msg):
@@ -698,6 +715,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.r_data(path[len("/data/"):])
         if path.startswith("/status/"):
             return self.r_status(path[len("/status/"):])
+        if path.startswith("/cached/"):
+            return self.r_cached(path[len("/cached/"):], query)
         if path.startswith("/api/v3/") or path == "/api/v3" or path.startswith("/blobs/"):
             log("auth: %s %s" % (self.path, self.headers.get("Authorization") or "(none)"))
             log("agent: %s %s" % (self.path, self.headers.get("User-Agent") or "(none)"))
@@ -743,6 +762,68 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_body(404, "cannot read %s: %s\n" % (name, e.strerror))
         ctype = "application/json" if name.endswith(".json") else "text/plain"
         return self.send_body(200, body, ctype)
+
+    def r_cached(self, name, query):
+        name = urllib.parse.unquote(name)
+        if not name or "/" in name or name in (".", ".."):
+            return self.send_body(404, "bad name\n")
+        try:
+            delay = float(query.get("delay", ["0"])[0])
+        except ValueError:
+            delay = 0.0
+        if delay > 0:
+            time.sleep(min(delay, 60.0))
+        which = query.get("validators", ["both"])[0]
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        log("cond: %s inm=%s ims=%s" % (self.path, inm or "(none)", ims or "(none)"))
+        full = os.path.join(self.server.root, name)
+        try:
+            st = os.stat(full)
+        except OSError as e:
+            return self.send_body(404, "cannot read %s: %s\n" % (name, e.strerror))
+        mtime = st.st_mtime
+        # The ETag is computed once per version of the file (as a real
+        # server stores it), so that a 304 costs no read of the body.
+        key = (full, st.st_mtime_ns, st.st_size, st.st_ino)
+        body = None
+        with ETAG_LOCK:
+            etag = ETAGS.get(key)
+        if etag is None:
+            try:
+                with open(full, "rb") as f:
+                    body = f.read()
+            except OSError as e:
+                return self.send_body(404, "cannot read %s: %s\n" % (name, e.strerror))
+            etag = '"%s"' % hashlib.sha256(body).hexdigest()[:32]
+            with ETAG_LOCK:
+                ETAGS[key] = etag
+        lm = email.utils.formatdate(mtime, usegmt=True)
+        headers = {}
+        if which in ("both", "etag"):
+            headers["ETag"] = etag
+        if which in ("both", "lm"):
+            headers["Last-Modified"] = lm
+        fresh = False
+        if inm is not None:
+            fresh = "ETag" in headers and etag in [t.strip() for t in inm.split(",")]
+        elif ims is not None:
+            fresh = "Last-Modified" in headers and ims.strip() == lm
+        if fresh:
+            self.send_response(304)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.flush()
+            return None
+        if body is None:
+            try:
+                with open(full, "rb") as f:
+                    body = f.read()
+            except OSError as e:
+                return self.send_body(404, "cannot read %s: %s\n" % (name, e.strerror))
+        log("body: %s %d" % (self.path, len(body)))
+        return self.send_body(200, body, "application/json", headers)
 
     def r_status(self, code):
         try:

@@ -43,7 +43,7 @@ run_action() {
 		env -u INPUT_PLATFORM -u INPUT_ROOT -u INPUT_TESTS_DIR -u INPUT_DISABLED_URL \
 			-u INPUT_FALLBACK -u INPUT_FORMAT -u INPUT_EXTRA_ARGS -u INPUT_GITHUB_TOKEN \
 			-u INPUT_DISABLED_TESTS_FILE -u INPUT_EXTRA -u INPUT_COLLECT -u INPUT_PYTHON \
-			-u INPUT_SUMMARY -u GITHUB_STEP_SUMMARY -u GITHUB_ENV -u INPUT_HISTORY \
+			-u INPUT_SUMMARY -u GITHUB_STEP_SUMMARY -u GITHUB_ENV -u INPUT_HISTORY -u INPUT_CACHE_DIR \
 			-u REENABLED_ISSUES -u PR_BODY -u COMMIT_MESSAGES \
 			GITHUB_OUTPUT="$WORK/$tag.output" RUNNER_TEMP="$WORK" \
 			EXCLUSIONS_BIN="$EXCLUSIONS" "$@" \
@@ -138,6 +138,15 @@ elif start_server --root "$WORK/data"; then
 		INPUT_EXTRA_ARGS="--no-trunk -q --retries 0 --timeout 20"
 	expect_eq "action: disabled-url: status 0" 0 "$RC"
 	expect_eq "action: disabled-url: count" "$direct_ids" "$(output "$WORK/url.output" count)"
+	# cache-dir: the fetched list is cached there; a later --offline run
+	# reads it without a request.
+	run_action cached INPUT_ROOT="$SAMPLE" INPUT_DISABLED_URL="http://127.0.0.1:$PORT/data/list.json?c=1" \
+		INPUT_CACHE_DIR="$WORK/acache" INPUT_EXTRA_ARGS="--no-trunk -q --retries 0 --timeout 20"
+	check "action: cache-dir: the list is cached there" test -n "$(find "$WORK/acache" -name 'list-*.good' 2>/dev/null)"
+	run_action offline INPUT_ROOT="$SAMPLE" INPUT_DISABLED_URL="http://127.0.0.1:$PORT/data/list.json?c=1" \
+		INPUT_CACHE_DIR="$WORK/acache" INPUT_EXTRA_ARGS="--no-trunk -q --offline"
+	expect_eq "action: cache-dir, --offline: the cached list, no second request" "0 $direct_ids 1" \
+		"$RC $(output "$WORK/offline.output" count) $(grep -c '^request: GET /data/list.json?c=1 ' "$WORK/server.log")"
 else
 	fail "action: disabled-url" "test/server.py did not start"
 fi
@@ -407,6 +416,11 @@ want='[--platform]
 [/opt/py/bin/python3]
 [--no-trunk]'
 expect_eq "inputs: extra, collect, python to their options" "$want" "$(argv_of inputs)"
+fake_action cachedir INPUT_CACHE_DIR="~/.cache/exclusions" HOME=/home/runner
+fake_action cachedir2 INPUT_CACHE_DIR="/tmp/c d"
+expect_eq "inputs: cache-dir to --cache-dir, a leading ~/ the home" "[--cache-dir]
+[/home/runner/.cache/exclusions]|[--cache-dir]
+[/tmp/c d]" "$(argv_of cachedir)|$(argv_of cachedir2)"
 fake_action nocollect INPUT_COLLECT=false GITHUB_STEP_SUMMARY="$WORK/s2.md"
 expect_eq "inputs: collect false adds nothing; the summary goes to GITHUB_STEP_SUMMARY" \
 	"[--summary]
@@ -467,7 +481,7 @@ if [ -n "$inputs" ] && [ -z "$missing" ]; then
 else
 	fail "action.yml: every input goes through env:" "missing:$missing"
 fi
-for want in platform root tests-dir disabled-url fallback format extra-args disabled-tests-file extra collect python summary; do
+for want in platform root tests-dir disabled-url fallback format extra-args disabled-tests-file extra collect python summary cache-dir; do
 	check "action.yml: input $want" grep -qx "  $want:" <(printf '%s\n' "$inputs" | sed 's/^/  /; s/$/:/')
 done
 for o in args count; do

@@ -244,7 +244,7 @@ elif ! start_server --root "$TESTDIR/fixtures"; then
 	fail "explain: server" "test/server.py did not start: $(tail -n 3 "$WORK/server.log" 2>/dev/null)"
 else
 	URL=http://127.0.0.1:$PORT
-	GITHUB_TOKEN=x "$EXCLUSIONS" --root "$ROOT" --disabled-url "$URL/data/sample-disabled.json" \
+	GITHUB_TOKEN=x "$EXCLUSIONS" --root "$ROOT" --no-cache --disabled-url "$URL/data/sample-disabled.json" \
 		--api-url "$URL/api/v3" --repo explain/basic --timeout 20 --explain "$KINETO" \
 		>"$WORK/trunk.out" 2>"$WORK/trunk.err"
 	RC=$?
@@ -271,7 +271,7 @@ trunk-run 1002: profiler/test_profiler.py::TestProfiler::test_kineto
 verdict: excluded by 3 entries (disabled-list 1, trunk-run 2)
 EOF
 	# The list's entries for other platforms come from a second download.
-	GITHUB_TOKEN=x "$EXCLUSIONS" --root "$ROOT" --disabled-url "$URL/data/sample-disabled.json" \
+	GITHUB_TOKEN=x "$EXCLUSIONS" --root "$ROOT" --no-cache --disabled-url "$URL/data/sample-disabled.json" \
 		--no-trunk --timeout 20 --explain "$OPS64" >"$WORK/url.out" 2>"$WORK/url.err"
 	RC=$?
 	n=$(grep -c '^request: GET /data/sample-disabled.json' "$WORK/server.log")
