@@ -128,7 +128,7 @@ json_reason(struct buf *out, const struct reason *r)
  * form always had), then "sources" (one word each, "trunk-run N" with its
  * run) and "reasons" (everything each source knows). */
 static size_t
-render_json(const struct exclset *s, struct buf *out)
+render_json(const struct exclset *s, const struct unmatched *um, size_t nu, struct buf *out)
 {
 	size_t k = 0;
 	struct buf w = { 0 };
@@ -175,7 +175,30 @@ render_json(const struct exclset *s, struct buf *out)
 		}
 		buf_adds(out, "]}");
 	}
-	buf_adds(out, k ? "\n]\n" : "]\n");
+	/* Entries that matched no test: node_id null, and why. */
+	for (size_t i = 0; i < nu; i++) {
+		const struct unmatched *u = &um[i];
+		struct reason rs = { .kind = RK_LIST, .key = u->key, .issue = u->issue, .url = u->url,
+			.platforms = u->platforms };
+
+		buf_adds(out, k || i ? ",\n  {" : "\n  {");
+		buf_adds(out, "\"node_id\": null, \"key\": ");
+		json_string(out, u->key);
+		buf_adds(out, ", \"issue\": ");
+		json_nullable(out, u->issue);
+		buf_adds(out, ", \"url\": ");
+		json_nullable(out, u->url);
+		buf_adds(out, ", \"platforms\": ");
+		json_platforms(out, u->platforms);
+		buf_adds(out, ", \"sources\": [");
+		json_string(out, reason_kind_name(RK_LIST));
+		buf_adds(out, "], \"reasons\": [");
+		json_reason(out, &rs);
+		buf_adds(out, "], \"unmatched\": ");
+		json_string(out, u->why);
+		buf_printf(out, ", \"unnamed\": %s}", u->unnamed ? "true" : "false");
+	}
+	buf_adds(out, k || nu ? "\n]\n" : "]\n");
 	buf_free(&w);
 	return k;
 }
@@ -377,13 +400,20 @@ output_pytorch(const struct exclset *s, const struct entries *listed,
 size_t
 output_render(const struct exclset *s, enum format f, struct buf *out, struct diags *d)
 {
+	return output_render_unmatched(s, f, NULL, 0, out, d);
+}
+
+size_t
+output_render_unmatched(const struct exclset *s, enum format f, const struct unmatched *u,
+    size_t n, struct buf *out, struct diags *d)
+{
 	size_t k = 0;
 
 	out->len = 0;
 	if (f == FMT_PYTORCH)
 		return output_pytorch(s, NULL, out, d);
 	if (f == FMT_JSON)
-		return render_json(s, out);
+		return render_json(s, u, n, out);
 	if (f == FMT_KEYWORD)
 		return render_keyword(s, out, d);
 	for (size_t i = 0; i < s->n; i++) {

@@ -36,6 +36,10 @@ struct run {
 	 * list, whatever its tests and platforms (PyTorch's harness does the
 	 * matching); else empty. */
 	struct entries listed;
+	/* Entries about tests of this run that match none of them (the json
+	 * form lists them; -v says each). */
+	struct unmatched *unmatched;
+	size_t nunmatched, capunmatched;
 	/* What the sources did, for the fallback rule and the sinks. */
 	int sources_asked, sources_failed;
 	long found;                 /* exclusions the sources added */
@@ -76,6 +80,10 @@ void summary_escape(struct buf *out, const char *s);
 /* The node id of a test as the fallback and the logs name it, split for the
  * keyword form, added to r->set with reason rs. */
 void run_add_nodeid(struct run *r, const char *id, const struct reason *rs);
+
+/* Note an entry that matched no test (copies every string; NULLs kept). */
+void run_add_unmatched(struct run *r, const char *key, const char *issue, const char *url,
+    const char *platforms, const char *why, int unnamed);
 
 /* Run the whole pipeline; returns the exit status. */
 int pipeline_run(const struct config *c);

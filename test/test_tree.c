@@ -188,7 +188,10 @@ map_plain_method(void)
 	CHECK_STR(map("test_kineto (__main__.TestProfiler)", "cpu,cuda"), F "TestProfiler::test_kineto");
 	/* The dotted module points at the file. */
 	CHECK_STR(map("test_kineto (profiler.test_profiler.TestProfiler)", "cpu"), F "TestProfiler::test_kineto");
-	CHECK_STR(map("test_kineto (profiler.test_other.TestProfiler)", "cpu"), "");
+	/* PyTorch ignores the module: another file's module still matches
+	 * (issue 9). */
+	CHECK_STR(map("test_kineto (profiler.test_other.TestProfiler)", "cpu"), F "TestProfiler::test_kineto");
+	CHECK_STR(map("test_kineto (jit.test_profiler.TestProfiler)", "cpu"), F "TestProfiler::test_kineto");
 }
 
 static void
@@ -212,9 +215,9 @@ map_dtype_variants(void)
 	/* One variant exactly. */
 	CHECK_STR(map("test_ops_cuda_int64 (__main__.TestProfilerDeviceCUDA)", "cpu,cuda"),
 	    F "TestProfilerDeviceCUDA::test_ops_cuda_int64");
-	/* dtypes not readable from the source: the prefix of all of them. */
-	CHECK_STR(map("test_float_ops (__main__.TestProfilerDeviceCUDA)", "cpu,cuda"),
-	    F "TestProfilerDeviceCUDA::test_float_ops_cuda_");
+	/* dtypes not readable from the source: cannot be named, so nothing
+	 * (no prefix, no guessed suffix). */
+	CHECK_STR(map("test_float_ops (__main__.TestProfilerDeviceCUDA)", "cpu,cuda"), "-");
 }
 
 static void
@@ -311,7 +314,7 @@ collected_scope(void)
 	CHECK(HAS("test_x_cuda (__main__.TestProfilerDeviceCUDA)"));
 	CHECK(HAS("test_x_cuda (__main__.TestProfiler)"));
 	CHECK(HAS("test_x_cuda (profiler.test_a.TestProfiler)"));
-	CHECK(!HAS("test_x_cuda (profiler.test_b.TestProfiler)"));
+	CHECK(HAS("test_x_cuda (profiler.test_b.TestProfiler)"));   /* the module never restricts */
 	CHECK(!HAS("test_x (__main__.TestJit)"));
 	CHECK(!HAS("test_x (__main__.TestProfilerDeviceCUDAX)"));
 	CHECK(HAS("test_size_n_1 (__main__.TestParam)"));
@@ -618,7 +621,9 @@ device_params_before_device(void)
 		goto out;
 	CHECK(memcmp(c->method_kinds.p, "-p-pp", 5) == 0);
 	CHECK_STR(c->method_dtypes.v[3], "float32,float64");
-	CHECK_STR(c->method_dtypes.v[4], "*");
+	CHECK_STR(c->method_dtypes.v[4], "");
+	CHECK(c->method_params.n == 5 && c->method_params.v[4][0] == '!');
+	CHECK_STR(c->method_params.v[1], "=n_1\nn_2");
 
 	/* Plain device tests, and their dtype variants. */
 	CHECK_STR(map_in(&t, "test_a_cuda (__main__.TestDevCUDA)", "cpu,cuda", NULL), D "TestDevCUDA::test_a_cuda");
@@ -634,12 +639,11 @@ device_params_before_device(void)
 	/* Without the dtype (and the device before it): every dtype. */
 	CHECK_STR(map_in(&t, "test_pd_x_1 (__main__.TestDevCPU)", "cpu,cuda", NULL),
 	    D "TestDevCPU::test_pd_x_1_cpu_float32 " D "TestDevCPU::test_pd_x_1_cpu_float64");
-	/* @ops: an op name before the device; a dtype name torch has
-	 * beyond the list the disabling rule drops. */
-	CHECK_STR(map_in(&t, "test_o_nn_functional_conv3d_cuda_complex32 (__main__.TestDevCUDA)", "cpu,cuda", NULL),
-	    D "TestDevCUDA::test_o_nn_functional_conv3d_cuda_complex32");
-	CHECK_STR(map_in(&t, "test_o__refs_fft_fft_cuda (__main__.TestDevCUDA)", "cpu,cuda", NULL),
-	    D "TestDevCUDA::test_o__refs_fft_fft_cuda");
+	/* @ops: its tests are named after an op list, which the source does
+	 * not hold: cannot be named (issue 9), and why says so. */
+	CHECK_STR(map_in(&t, "test_o_nn_functional_conv3d_cuda_complex32 (__main__.TestDevCUDA)", "cpu,cuda", &why), "-");
+	CHECK(strstr(buf_str(&why), "cannot be named from the tree") != NULL);
+	CHECK_STR(map_in(&t, "test_o__refs_fft_fft_cuda (__main__.TestDevCUDA)", "cpu,cuda", NULL), "-");
 
 	/* Another order: nothing, and said so. */
 	CHECK_STR(map_in(&t, "test_p_cuda_n_1 (__main__.TestDevCUDA)", "cpu,cuda", &why), "-");
@@ -652,7 +656,7 @@ device_params_before_device(void)
 	/* The device right after the method, then parameters, then the
 	 * device again: not an op named "cuda_add". */
 	CHECK_STR(map_in(&t, "test_o_cuda_add_cuda_float32 (__main__.TestDevCUDA)", "cpu,cuda", &why), "-");
-	CHECK(strstr(buf_str(&why), "<method>_<parameters>_<device>[_<dtype>]") != NULL);
+	CHECK(strstr(buf_str(&why), "cannot be named from the tree") != NULL);
 	/* Not tests: a parametrized test's base name, a dtype-less name of
 	 * a test with dtypes, a device-less name of one without. */
 	CHECK_STR(map_in(&t, "test_o (__main__.TestDevCUDA)", "cpu,cuda", NULL), "-");
