@@ -669,6 +669,181 @@ out:
 	buf_free(&why);
 }
 
+/* Issue 9: the tests a tree really defines, named as PyTorch names them. */
+static const char exact_py[] =
+"import unittest\n"
+"from torch.testing._internal.common_utils import TestCase\n"
+"class Helper:\n"
+"    def test_helper(self):\n"
+"        pass\n"
+"class Base(TestCase):\n"
+"    pass\n"
+"class TestChild(Base):\n"
+"    def test_c(self):\n"
+"        pass\n"
+"class Mixin(object):\n"
+"    def test_m(self):\n"
+"        pass\n"
+"class TestNN(NNTestCase):\n"
+"    def test_n(self):\n"
+"        pass\n"
+"@instantiate_parametrized_tests\n"
+"class TestP(unittest.TestCase):\n"
+"    @parametrize(\"a\", [1, 2, 10])\n"
+"    def test_x(self, a):\n"
+"        pass\n"
+"    @parametrize(\"s\", ['fast', \"slow\"])\n"
+"    @parametrize(\"f\", [True, False])\n"
+"    def test_stack(self, s, f):\n"
+"        pass\n"
+"    @parametrize(\"x,y\", [(1, 0.5), (-2, None)])\n"
+"    def test_two(self, x, y):\n"
+"        pass\n"
+"    @parametrize(\"v\", [None, 1.25])\n"
+"    def test_none(self, v):\n"
+"        pass\n"
+"    @parametrize(\"n\", range(3))\n"
+"    def test_range(self, n):\n"
+"        pass\n"
+"    @parametrize(\"n\", [1, 2], name_fn=lambda n: str(n))\n"
+"    def test_named(self, n):\n"
+"        pass\n"
+"    @parametrize(\"n\", [1e3])\n"
+"    def test_exp(self, n):\n"
+"        pass\n"
+"    def test_plain(self):\n"
+"        pass\n"
+"class TestQ(TestCase):\n"
+"    @parametrize(\"a\", [1])\n"
+"    def test_uninstantiated(self, a):\n"
+"        pass\n"
+"class TestD(TestCase):\n"
+"    def test_x(self, device):\n"
+"        pass\n"
+"    @parametrize(\"flag\", [True, False])\n"
+"    def test_y(self, device, flag):\n"
+"        pass\n"
+"    @dtypes(torch.float, torch.double)\n"
+"    @dtypesIfCUDA(torch.half)\n"
+"    def test_z(self, device, dtype):\n"
+"        pass\n"
+"    @dtypes((torch.float32, torch.int64), (torch.long, torch.cfloat))\n"
+"    def test_multi(self, device, dtypes):\n"
+"        pass\n"
+"    @dtypes(*floating_types())\n"
+"    def test_all(self, device, dtype):\n"
+"        pass\n"
+"    @parametrize(\"dtype\", [torch.float32])\n"
+"    def test_pdt(self, device, dtype):\n"
+"        pass\n"
+"instantiate_device_type_tests(\n"
+"    TestD,\n"
+"    globals(), except_for=(\"xpu\",))\n";
+
+#define E "test/profiler/test_exact.py::"
+
+static void
+exact_tests_named(void)
+{
+	struct testtree t = { 0 };
+	struct buf why = { 0 };
+	struct strlist devs = { 0 }, fixed = { 0 };
+	struct scope s;
+
+	tree_scan_source(&t, "test/profiler/test_exact.py", exact_py, sizeof exact_py - 1);
+	/* Test classes: a test case base, through the tree or by name. */
+	CHECK_STR(map_in(&t, "test_helper (__main__.Helper)", "cpu", NULL), "");
+	CHECK_STR(map_in(&t, "test_m (__main__.Mixin)", "cpu", NULL), "");
+	CHECK_STR(map_in(&t, "test_c (__main__.TestChild)", "cpu", NULL), E "TestChild::test_c");
+	CHECK_STR(map_in(&t, "test_n (__main__.TestNN)", "cpu", NULL), E "TestNN::test_n");
+	/* Literal @parametrize, as PyTorch names the cases. */
+	CHECK_STR(map_in(&t, "test_x_a_10 (__main__.TestP)", "cpu", NULL), E "TestP::test_x_a_10");
+	CHECK_STR(map_in(&t, "test_x_a_3 (__main__.TestP)", "cpu", &why), "-");
+	CHECK_STR(map_in(&t, "test_stack_s_slow_f_False (__main__.TestP)", "cpu", NULL), E "TestP::test_stack_s_slow_f_False");
+	CHECK_STR(map_in(&t, "test_stack_f_False_s_slow (__main__.TestP)", "cpu", NULL), "-");
+	CHECK_STR(map_in(&t, "test_two_x_1_y_0_5 (__main__.TestP)", "cpu", NULL), E "TestP::test_two_x_1_y_0_5");
+	CHECK_STR(map_in(&t, "test_two_x_-2_y1 (__main__.TestP)", "cpu", NULL), E "TestP::test_two_x_-2_y1");
+	CHECK_STR(map_in(&t, "test_none_v0 (__main__.TestP)", "cpu", NULL), E "TestP::test_none_v0");
+	CHECK_STR(map_in(&t, "test_none_v_1_25 (__main__.TestP)", "cpu", NULL), E "TestP::test_none_v_1_25");
+	CHECK_STR(map_in(&t, "test_plain (__main__.TestP)", "cpu", NULL), E "TestP::test_plain");
+	/* The base name of a parametrized test disables none of its cases:
+	 * nothing, not a prefix. */
+	CHECK_STR(map_in(&t, "test_x (__main__.TestP)", "cpu", &why), "-");
+	CHECK(strstr(buf_str(&why), "only the start of") != NULL);
+	/* Not literal: cannot be named, nothing printed. */
+	CHECK_STR(map_in(&t, "test_range_n_0 (__main__.TestP)", "cpu", &why), "-");
+	CHECK(strstr(buf_str(&why), "cannot be named from the tree") != NULL);
+	CHECK_STR(map_in(&t, "test_named_1 (__main__.TestP)", "cpu", &why), "-");
+	CHECK(strstr(buf_str(&why), "name_fn") != NULL);
+	CHECK_STR(map_in(&t, "test_exp_n_1000_0 (__main__.TestP)", "cpu", &why), "-");
+	CHECK(strstr(buf_str(&why), "cannot be named from the tree") != NULL);
+	/* Not instantiated: the method keeps its name. */
+	CHECK_STR(map_in(&t, "test_uninstantiated (__main__.TestQ)", "cpu", NULL), E "TestQ::test_uninstantiated");
+	/* Device-generic, with parameters before the device. */
+	CHECK_STR(map_in(&t, "test_y_flag_True_cuda (__main__.TestDCUDA)", "cpu,cuda", NULL), E "TestDCUDA::test_y_flag_True_cuda");
+	CHECK_STR(map_in(&t, "test_y_flag_Maybe_cuda (__main__.TestDCUDA)", "cpu,cuda", NULL), "-");
+	CHECK_STR(map_in(&t, "test_y (__main__.TestD)", "cpu,cuda", NULL), "-");
+	/* A suffix the test does not have: nothing. */
+	CHECK_STR(map_in(&t, "test_x_cpu_float32 (__main__.TestDCPU)", "cpu,cuda", NULL), "-");
+	CHECK_STR(map_in(&t, "test_z_cpu_int8 (__main__.TestDCPU)", "cpu,cuda", NULL), "-");
+	/* @dtypesIfCUDA on cuda, @dtypes elsewhere; aliases by their names. */
+	CHECK_STR(map_in(&t, "test_z (__main__.TestD)", "cpu,cuda", NULL),
+	    E "TestDCPU::test_z_cpu_float32 " E "TestDCPU::test_z_cpu_float64 " E "TestDCUDA::test_z_cuda_float16");
+	CHECK_STR(map_in(&t, "test_z_cuda_float32 (__main__.TestDCUDA)", "cpu,cuda", NULL), "-");
+	CHECK_STR(map_in(&t, "test_multi_cpu_int64_complex64 (__main__.TestDCPU)", "cpu", NULL),
+	    E "TestDCPU::test_multi_cpu_int64_complex64");
+	CHECK_STR(map_in(&t, "test_multi_cpu_float32_int64 (__main__.TestDCPU)", "cpu", NULL),
+	    E "TestDCPU::test_multi_cpu_float32_int64");
+	CHECK_STR(map_in(&t, "test_all (__main__.TestDCPU)", "cpu", &why), "-");
+	CHECK(strstr(buf_str(&why), "dtypes are not literal") != NULL);
+	CHECK_STR(map_in(&t, "test_pdt_cpu_float32 (__main__.TestDCPU)", "cpu", &why), "-");
+	CHECK(strstr(buf_str(&why), "cannot be named") != NULL);
+	/* except_for over lines: every other device is instantiated. */
+	CHECK_STR(map_in(&t, "test_x_mps (__main__.TestDMPS)", "mps", NULL), E "TestDMPS::test_x_mps");
+	CHECK_STR(map_in(&t, "test_x_xpu (__main__.TestDXPU)", "xpu", NULL), "");
+	/* A helper's node id in a hand-kept list is stale. */
+	split_commas(&devs, "cpu");
+	scope_init(&s, &t, NULL, &devs, "profiler");
+	why.len = 0;
+	CHECK(scope_check(&s, E "Helper::test_helper", &fixed, &why) == 1);
+	CHECK(strstr(buf_str(&why), "not a test class") != NULL);
+	why.len = 0;
+	CHECK(scope_check(&s, E "TestP::test_x", &fixed, &why) == 0);      /* a prefix of its cases */
+	CHECK(scope_check(&s, E "TestP::test_x_a_3", &fixed, &why) == 1);
+	CHECK(scope_check(&s, E "TestP::test_range_n_7", &fixed, &why) == 0);  /* cannot be checked */
+	scope_free(&s);
+	strlist_free(&devs);
+	strlist_free(&fixed);
+	tree_free(&t);
+	buf_free(&why);
+}
+
+/* The module never restricts the match; scope_map_ex says when it names
+ * another file. */
+static void
+module_note_said(void)
+{
+	struct strlist devs = { 0 }, ids = { 0 };
+	struct buf why = { 0 }, note = { 0 };
+	struct scope s;
+	struct testkey k;
+	const char *kw;
+	enum map_status st;
+	static const char key[] = "test_kineto (jit.test_profiler.TestProfiler)";
+
+	load();
+	split_commas(&devs, "cpu");
+	scope_init(&s, &tree, NULL, &devs, "profiler");
+	CHECK(key_parse(key, strlen(key), &k, &kw) == 0 && scope_has(&s, &k));
+	CHECK(scope_map_ex(&s, &k, &ids, &why, &st, &note) == 1 && st == MAP_OK);
+	CHECK(strstr(buf_str(&note), "names another file") != NULL);
+	scope_free(&s);
+	strlist_free(&devs);
+	strlist_free(&ids);
+	buf_free(&why);
+	buf_free(&note);
+}
+
 /* A corrected node id for the fallback (scope_check's fixed) is made of
  * the tree's names: one that is not clean text is never handed out. */
 static void
@@ -950,6 +1125,8 @@ main(void)
 	RUN(collateral_reported);
 	RUN(device_params_before_device);
 	RUN(fallback_corrections_are_clean);
+	RUN(exact_tests_named);
+	RUN(module_note_said);
 	RUN(many_classes_scan_fast);
 	RUN(collected_index_fast);
 	RUN(deadline_past_stops);
