@@ -411,10 +411,13 @@ scope_has(const struct scope *s, const struct testkey *k)
 	if (s->collected || s->tree) {
 		if (!s->nrc || !maybe_prefix(s, k->cls, k->cls_len))
 			return 0;
-		/* PyTorch ignores the module: the class decides. */
-		size_t i = first_candidate(s, k->cls, k->cls_len);
-
-		return i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len);
+		/* PyTorch ignores the module: the class decides, one with tests
+		 * (a test case without tests runs nothing). */
+		for (size_t i = first_candidate(s, k->cls, k->cls_len);
+		    i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len); i++)
+			if (!s->rc[i].tc || s->rc[i].tests.n || s->rc[i].unnamed.n)
+				return 1;
+		return 0;
 	}
 	return suite_has_filter(k, s->filter);
 }
