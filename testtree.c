@@ -410,10 +410,8 @@ literal_scalar(const struct args *a, size_t b, size_t e, struct buf *out, int *n
 		buf_add(out, t->p, t->len);
 		return 0;
 	}
-	if (tok_is(t, T_NAME, "None")) {
-		*none = 1;
-		return 0;
-	}
+	/* None: PyTorch 1.13 names it <name>_None, later ones <name><index>;
+	 * which one runs is not in the source. */
 	if (t->kind == T_NUM && canonical_number(t->p, t->len)) {
 		buf_add(out, t->p, t->len);
 		return 0;
@@ -525,8 +523,11 @@ read_parametrize(const struct args *a, struct strlist *cases, const char **why)
 		cs.len = 0;
 		if (names.n == 1) {
 			val.len = 0;
-			if (literal_scalar(a, b, e, &val, &none) < 0)
+			if (literal_scalar(a, b, e, &val, &none) < 0) {
+				if (e - b == 1 && tok_is(&a->v[b].t, T_NAME, "None"))
+					*why = "its @parametrize has a None case, which PyTorch versions name differently";
 				goto out;
+			}
 			case_part(&cs, names.v[0], buf_str(&val), none, idx);
 		} else {
 			size_t tb, te, at2, k = 0;
@@ -536,8 +537,11 @@ read_parametrize(const struct args *a, struct strlist *cases, const char **why)
 			at2 = tb;
 			while (next_part(a, &at2, te, a->v[b].rel + 1, &b, &e) == 0) {
 				val.len = 0;
-				if (k >= names.n || literal_scalar(a, b, e, &val, &none) < 0)
+				if (k >= names.n || literal_scalar(a, b, e, &val, &none) < 0) {
+					if (e - b == 1 && tok_is(&a->v[b].t, T_NAME, "None"))
+						*why = "its @parametrize has a None case, which PyTorch versions name differently";
 					goto out;
+				}
 				case_part(&cs, names.v[k++], buf_str(&val), none, idx);
 			}
 			if (k != names.n)

@@ -46,7 +46,7 @@ for id in test/profiler/test_exact_device.py::TestDevCUDA::test_y_flag_True_cuda
 	test/profiler/test_exact_device.py::TestDevCUDA::test_w_cuda_float16 \
 	test/profiler/test_exact_device.py::TestSyncCUDACUDA::test_sync_cuda \
 	test/profiler/test_exact_plain.py::TestParam::test_stack_mode_fast_flag_True \
-	test/profiler/test_exact_plain.py::TestParam::test_pair_x_-2_y1; do
+	test/profiler/test_exact_plain.py::TestParam::test_pair_x_-2_y_z; do
 	grep -qxF -- "$id" "$WORK/ids" || WHY+=("$id not collected")
 done
 grep -q 'Helper\|Mixin\|TestNotReal\|::TestDev::' "$WORK/ids" && WHY+=("a helper or generic class collected")

@@ -3,7 +3,7 @@ test names (FORMATS.md §2), so that the tree imports without torch:
 
 - parametrize(arg_str, arg_values, name_fn=None): one case per value, named
   <name>_<str(value) with '.' as '_'> for int/float/str/bool values and
-  <name><index> for others; several names ("a,b") join their parts with
+  <name><index> for others (as PyTorch 2 does; 1.13 wrote <name>_None); several names ("a,b") join their parts with
   '_'; stacked decorators put the upper one's part first;
 - instantiate_parametrized_tests(cls): test_x becomes test_x_<case>;
 - dtypes(*dtypes, device_type="all") and dtypesIf<DEVICE>: one test per

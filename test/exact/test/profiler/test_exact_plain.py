@@ -63,12 +63,12 @@ class TestParam(TestCase):
     def test_stack(self, mode, flag):
         pass
 
-    @parametrize("x,y", [(1, 0.5), (-2, None)])
+    @parametrize("x,y", [(1, 0.5), (-2, "z")])
     def test_pair(self, x, y):
         pass
 
-    @parametrize("v", [None, 2.25])
-    def test_none(self, v):
+    @parametrize("v", [0.125, 2.25])
+    def test_float(self, v):
         pass
 
     @parametrize("n", [])

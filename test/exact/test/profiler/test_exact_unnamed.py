@@ -24,6 +24,10 @@ class TestUnnamed(TestCase):
     def test_exp(self, f):
         pass
 
+    @parametrize("v", [None, 1])
+    def test_none(self, v):
+        pass
+
 
 class TestUnnamedDev(TestCase):
     @dtypes(*floating_types())
