@@ -268,7 +268,7 @@ json_form_unmatched(void)
 	exclset_free(&s);
 	memset(&s, 0, sizeof s);
 	CHECK(output_render_unmatched(&s, FMT_JSON, u, 1, &out, &d) == 0);
-	CHECK(strncmp(out.p, "[\n  {\"node_id\": null", 21) == 0 && strstr(out.p, "}\n]\n") != NULL);
+	CHECK(strncmp(out.p, "[\n  {\"node_id\": null", 20) == 0 && strstr(out.p, "}\n]\n") != NULL);
 	diags_free(&d);
 	buf_free(&out);
 	buf_free(&lines);
