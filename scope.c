@@ -26,6 +26,8 @@ new_rclass(struct scope *s)
 	return r;
 }
 
+static void add_fixed(struct strlist *fixed, struct buf *f, struct buf *why);
+
 /*
  * The tests of a runtime class, named as PyTorch names them:
  * a plain class's methods; with @instantiate_parametrized_tests,
@@ -40,6 +42,8 @@ expand_rclass(struct rclass *r)
 	const struct tclass *tc = r->tc;
 	struct buf name = { 0 }, tmp = { 0 };
 
+	r->mstart = xmalloc((tc->methods.n + 1) * sizeof *r->mstart);
+	r->mstart[tc->methods.n] = 0;
 	for (size_t i = 0; i < tc->methods.n; i++) {
 		const char *m = tc->methods.v[i];
 		const char *pp = i < tc->method_params.n ? tc->method_params.v[i] : "";
@@ -47,6 +51,7 @@ expand_rclass(struct rclass *r)
 		int has_cases = pp[0] == '=';
 		const char *dts;
 
+		r->mstart[i] = r->tests.n;
 		if (has_cases && pp[1]) {
 			/* one case a line */
 			for (const char *p = pp + 1; *p;) {
@@ -101,8 +106,44 @@ expand_rclass(struct rclass *r)
 		strlist_free(&cases);
 		strlist_free(&dl);
 	}
+	r->mstart[tc->methods.n] = r->tests.n;
 	buf_free(&name);
 	buf_free(&tmp);
+}
+
+/* The corrected node ids of method (or test) m in runtime class r: the
+ * tests its method makes, or the test of that name.  Returns how many;
+ * none for a method whose tests cannot be named. */
+static size_t
+fix_method(const struct rclass *r, const char *path, const char *m, struct strlist *fixed, struct buf *why)
+{
+	const struct tclass *tc = r->tc;
+	size_t n = 0;
+
+	for (size_t i = 0; i < tc->methods.n; i++) {
+		if (strcmp(tc->methods.v[i], m) != 0)
+			continue;
+		for (size_t j = r->mstart[i]; j < r->mstart[i + 1]; j++) {
+			struct buf f = { 0 };
+
+			buf_printf(&f, "%s::%s::%s", path, r->name, r->tests.v[j]);
+			add_fixed(fixed, &f, why);
+			buf_free(&f);
+			n++;
+		}
+		if (n == 0 && strlist_has(&r->unnamed, m))
+			buf_printf(why, " (the tests of %s::%s cannot be named from the tree)", r->name, m);
+		return n;
+	}
+	if (strlist_has(&r->tests, m)) {
+		struct buf f = { 0 };
+
+		buf_printf(&f, "%s::%s::%s", path, r->name, m);
+		add_fixed(fixed, &f, why);
+		buf_free(&f);
+		n++;
+	}
+	return n;
 }
 
 static void
@@ -724,10 +765,12 @@ scope_check(const struct scope *s, const char *id, struct strlist *fixed, struct
 			if (r->tc != tc || !r->in_run)
 				continue;
 			buf_printf(why, "%s %s", any++ ? "," : "", r->name);
-			buf_printf(&f, "%s::%s", p.p, r->name);
-			if (m.len)
-				buf_printf(&f, "::%s_%s", m.p, r->device);
-			add_fixed(fixed, &f, why);
+			if (m.len) {
+				fix_method(r, p.p, m.p, fixed, why);
+			} else {
+				buf_printf(&f, "%s::%s", p.p, r->name);
+				add_fixed(fixed, &f, why);
+			}
 			buf_free(&f);
 		}
 		if (!any)
@@ -746,11 +789,23 @@ scope_check(const struct scope *s, const char *id, struct strlist *fixed, struct
 	stale = 1;
 	/* The class may have moved to another file. */
 	for (size_t i = lo; i < hi; i++) {
-		if (!s->byname[i]->device_generic) {
+		const struct tclass *o = s->byname[i];
+
+		if (!o->device_generic && s->is_test[o - s->tree->v]) {
 			struct buf f = { 0 };
 
-			buf_printf(&f, "%s::%s%s%s", s->byname[i]->file, c.p, m.len ? "::" : "", m.len ? m.p : "");
-			add_fixed(fixed, &f, why);
+			/* Its runtime class: the tests it defines. */
+			for (size_t j = s->nrc ? first_candidate(s, c.p, c.len) : 0;
+			    j < s->nrc && strcmp(s->rc[j].name, c.p) == 0; j++) {
+				if (s->rc[j].tc != o)
+					continue;
+				if (!m.len) {
+					buf_printf(&f, "%s::%s", o->file, c.p);
+					add_fixed(fixed, &f, why);
+				} else {
+					fix_method(&s->rc[j], o->file, m.p, fixed, why);
+				}
+			}
 			buf_free(&f);
 		}
 	}
@@ -917,6 +972,7 @@ scope_free(struct scope *s)
 	for (size_t i = 0; i < s->nrc; i++) {
 		free(s->rc[i].name);
 		strlist_free(&s->rc[i].tests);
+		free(s->rc[i].mstart);
 		strlist_free(&s->rc[i].unnamed);
 		strlist_free(&s->rc[i].unnamed_why);
 		if (!s->rc[i].tc)

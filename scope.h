@@ -26,6 +26,7 @@ struct rclass {
 	 * (parametrized, per device and dtype), and the methods whose tests
 	 * cannot be named from the source, each with why. */
 	struct strlist tests;
+	size_t *mstart;            /* method i's tests: tests[mstart[i], mstart[i + 1]) */
 	struct strlist unnamed, unnamed_why;
 };
 

@@ -813,6 +813,19 @@ exact_tests_named(void)
 	CHECK(scope_check(&s, E "TestP::test_x", &fixed, &why) == 0);      /* a prefix of its cases */
 	CHECK(scope_check(&s, E "TestP::test_x_a_3", &fixed, &why) == 1);
 	CHECK(scope_check(&s, E "TestP::test_range_n_7", &fixed, &why) == 0);  /* cannot be checked */
+	/* A hand-written id of a device-generic method: corrected to the
+	 * tests it makes on the run's devices, each one the tree defines. */
+	strlist_free(&fixed);
+	why.len = 0;
+	CHECK(scope_check(&s, E "TestD::test_y", &fixed, &why) == 1);
+	CHECK(fixed.n == 2 && strlist_has(&fixed, E "TestDCPU::test_y_flag_True_cpu") &&
+	    strlist_has(&fixed, E "TestDCPU::test_y_flag_False_cpu"));
+	strlist_free(&fixed);
+	CHECK(scope_check(&s, E "TestD::test_all", &fixed, &why) == 1 && fixed.n == 0);
+	CHECK(strstr(buf_str(&why), "cannot be named") != NULL);
+	CHECK(scope_check(&s, E "TestD::test_x_cpu", &fixed, &why) == 1);
+	CHECK(fixed.n == 1 && strcmp(fixed.v[0], E "TestDCPU::test_x_cpu") == 0);
+	strlist_free(&fixed);
 	scope_free(&s);
 	strlist_free(&devs);
 	strlist_free(&fixed);
