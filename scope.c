@@ -27,6 +27,7 @@ new_rclass(struct scope *s)
 }
 
 static void add_fixed(struct strlist *fixed, struct buf *f, struct buf *why);
+static size_t tree_named(const struct scope *s, const char *name, size_t *lo);
 
 /*
  * The tests of a runtime class, named as PyTorch names them:
@@ -146,6 +147,61 @@ fix_method(const struct rclass *r, const char *path, const char *m, struct strli
 	return n;
 }
 
+/* The tree class a base of c names: one defined before c in its file,
+ * else one of another file (imported). */
+static const struct tclass *
+base_class(const struct scope *s, const struct tclass *c, const char *name)
+{
+	size_t lo, hi = tree_named(s, name, &lo);
+	const struct tclass *other = NULL;
+
+	for (size_t j = lo; j < hi; j++) {
+		const struct tclass *b = s->byname[j];
+
+		if (strcmp(b->file, c->file) == 0) {
+			if (b->line < c->line)
+				return b;
+		} else if (!other) {
+			other = b;
+		}
+	}
+	return other;
+}
+
+/* The tests a runtime class inherits from the tree classes it derives
+ * from (a mixin's or a base test case's, named as in their own class), but
+ * does not define under the same name itself: pytest and PyTorch run them
+ * too. */
+static void
+inherit_tests(const struct scope *s, const struct tclass *c, struct rclass *r, int depth)
+{
+	if (depth >= 16)
+		return;
+	for (size_t i = 0; i < c->bases.n; i++) {
+		const struct tclass *b = base_class(s, c, c->bases.v[i]);
+		struct rclass tmp;
+
+		if (!b)
+			continue;
+		memset(&tmp, 0, sizeof tmp);
+		tmp.tc = b;
+		expand_rclass(&tmp);
+		for (size_t j = 0; j < tmp.tests.n; j++)
+			if (!strlist_has(&r->tests, tmp.tests.v[j]))
+				strlist_add(&r->tests, tmp.tests.v[j]);
+		for (size_t j = 0; j < tmp.unnamed.n; j++)
+			if (!strlist_has(&r->unnamed, tmp.unnamed.v[j])) {
+				strlist_add(&r->unnamed, tmp.unnamed.v[j]);
+				strlist_add(&r->unnamed_why, tmp.unnamed_why.v[j]);
+			}
+		strlist_free(&tmp.tests);
+		strlist_free(&tmp.unnamed);
+		strlist_free(&tmp.unnamed_why);
+		free(tmp.mstart);
+		inherit_tests(s, b, r, depth + 1);
+	}
+}
+
 static void
 add_rclass(struct scope *s, const struct tclass *tc, const char *dev)
 {
@@ -163,6 +219,7 @@ add_rclass(struct scope *s, const struct tclass *tc, const char *dev)
 	r->in_run = !dev || strlist_has(s->devices, dev);
 	buf_free(&b);
 	expand_rclass(r);
+	inherit_tests(s, tc, r, 0);
 }
 
 static int
@@ -274,8 +331,6 @@ index_collected(struct scope *s, const struct strlist *collected)
 		i = j;
 	}
 }
-
-static size_t tree_named(const struct scope *s, const char *name, size_t *lo);
 
 /* A base from outside the tree that makes a test case: unittest.TestCase,
  * PyTorch's TestCase, and its kin by name (JitTestCase, NNTestCase,

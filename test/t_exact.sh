@@ -49,7 +49,7 @@ for id in test/profiler/test_exact_device.py::TestDevCUDA::test_y_flag_True_cuda
 	test/profiler/test_exact_plain.py::TestParam::test_pair_x_-2_y_z; do
 	grep -qxF -- "$id" "$WORK/ids" || WHY+=("$id not collected")
 done
-grep -q 'Helper\|Mixin\|TestNotReal\|::TestDev::' "$WORK/ids" && WHY+=("a helper or generic class collected")
+grep -q '::Helper::\|::Mixin::\|::TestNotReal::\|::TestDev::' "$WORK/ids" && WHY+=("a helper or generic class collected")
 if [ "${#WHY[@]}" -eq 0 ] && [ "$(wc -l <"$WORK/ids")" -ge 50 ]; then
 	pass exact_collected
 else

@@ -677,13 +677,16 @@ static const char exact_py[] =
 "    def test_helper(self):\n"
 "        pass\n"
 "class Base(TestCase):\n"
-"    pass\n"
+"    def test_b(self):\n"
+"        pass\n"
 "class TestChild(Base):\n"
 "    def test_c(self):\n"
 "        pass\n"
 "class Mixin(object):\n"
 "    def test_m(self):\n"
 "        pass\n"
+"class TestMixed(Mixin, TestCase):\n"
+"    pass\n"
 "class TestNN(NNTestCase):\n"
 "    def test_n(self):\n"
 "        pass\n"
@@ -756,6 +759,10 @@ exact_tests_named(void)
 	CHECK_STR(map_in(&t, "test_m (__main__.Mixin)", "cpu", NULL), "");
 	CHECK_STR(map_in(&t, "test_c (__main__.TestChild)", "cpu", NULL), E "TestChild::test_c");
 	CHECK_STR(map_in(&t, "test_n (__main__.TestNN)", "cpu", NULL), E "TestNN::test_n");
+	/* Inherited tests: a mixin's, a base test case's. */
+	CHECK_STR(map_in(&t, "test_m (__main__.TestMixed)", "cpu", NULL), E "TestMixed::test_m");
+	CHECK_STR(map_in(&t, "test_b (__main__.Base)", "cpu", NULL), E "Base::test_b");
+	CHECK_STR(map_in(&t, "test_b (__main__.TestChild)", "cpu", NULL), E "TestChild::test_b");
 	/* Literal @parametrize, as PyTorch names the cases. */
 	CHECK_STR(map_in(&t, "test_x_a_10 (__main__.TestP)", "cpu", NULL), E "TestP::test_x_a_10");
 	CHECK_STR(map_in(&t, "test_x_a_3 (__main__.TestP)", "cpu", &why), "-");

@@ -19,6 +19,9 @@ class Base(TestCase):
     def helper(self):
         return 1
 
+    def test_base(self):
+        pass
+
 
 class TestPlain(TestCase):
     def test_kineto(self):
@@ -44,6 +47,16 @@ class TestNotReal(TestCase):
 
 class TestChild(Base):
     def test_child(self):
+        pass
+
+
+class TestWithMixin(Mixin, TestCase):
+    def test_own(self):
+        pass
+
+
+class TestOverride(Base):
+    def test_base(self):
         pass
 
 
