@@ -248,6 +248,7 @@ pipeline_run(const struct config *c)
 			rc = 1;
 	exclset_free(&r.set);
 	entries_free(&r.listed);
+	blob_free(&r.list_doc);
 	for (size_t i = 0; i < r.nunmatched; i++) {
 		struct unmatched *u = &r.unmatched[i];
 

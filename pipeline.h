@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "disabled.h"
 #include "exclset.h"
+#include "file.h"
 #include "scope.h"
 #include "spawn.h"
 #include "testtree.h"
@@ -36,6 +37,10 @@ struct run {
 	 * list, whatever its tests and platforms (PyTorch's harness does the
 	 * matching); else empty. */
 	struct entries listed;
+	/* With --explain: the published list as the run read it, for the
+	 * entries that name the test but exclude nothing (explain.c); else
+	 * empty. */
+	struct blob list_doc;
 	/* Entries about tests of this run that match none of them (the json
 	 * form lists them; -v says each). */
 	struct unmatched *unmatched;

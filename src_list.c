@@ -271,6 +271,12 @@ list_finish(struct run *r, void *state)
 		    "none of its %ld entries is well-formed", seen);
 		goto out;
 	}
+	/* --explain reads it again for the entries that name its test but
+	 * exclude nothing: the run's copy, not a second download. */
+	if (c->explain && !r->list_doc.p && !r->list_doc.map) {
+		r->list_doc = doc;
+		memset(&doc, 0, sizeof doc);
+	}
 	added = map_entries(l, &ents);
 	diag_add(&r->diags, LOG_INFO, SRC,
 	    "%ld entries, %ld about tests of this run, %ld for other platforms; %zu node ids%s; %s in %.0f ms",
