@@ -8,6 +8,9 @@ PREFIX  ?= /usr/local
 VERSION  = 0.1.0
 
 LIB_SRCS = jsonscan.c util.c diag.c file.c spawn.c fetch.c disabled.c match.c testtree.c scope.c exclset.c output.c logscan.c github.c reenable.c explain.c pipeline.c src_list.c src_trunk.c src_fallback.c src_extra.c handlist.c collect.c sink_output.c sink_summary.c
+LIB_SRCS += issues.c src_issues.c
+LIB_SRCS += history.c sink_history.c history_cmd.c
+LIB_SRCS += alerts.c sink_ages.c sink_alerts.c
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 HDRS     = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/test_*.c)

@@ -9,14 +9,16 @@
 # .pytorch-disabled-tests.json in the working directory), INPUT_EXTRA
 # (white-space separated files, one --extra each), INPUT_COLLECT ("true":
 # --collect), INPUT_PYTHON (--python), INPUT_SUMMARY ("false": no job
-# summary), INPUT_EXTRA_ARGS (split into words as a POSIX shell splits
+# summary), INPUT_HISTORY (--history FILE), INPUT_EXTRA_ARGS (split into words as a POSIX shell splits
 # them, with nothing run or expanded: see split_words), INPUT_GITHUB_TOKEN
 # (exported as GH_TOKEN for gh and GITHUB_TOKEN for the curl path:
 # environment, never argv).  Empty inputs are left out, so that
 # exclusions' own defaults apply; extra-args come last, so they win.
 #
 # With GITHUB_STEP_SUMMARY set (and summary not "false"), exclusions
-# appends its Markdown report there (--summary).  With format pytorch the
+# appends its Markdown report there (--summary), and with history set the
+# history report too (exclusions reads GITHUB_STEP_SUMMARY itself; summary
+# "false" hides it from exclusions).  With format pytorch the
 # runtime file is written with -o, and DISABLED_TESTS_FILE=<its absolute
 # path> is appended to $GITHUB_ENV, so that the job's next steps (PyTorch's
 # test harness) read it.
@@ -27,7 +29,8 @@
 #          with a random delimiter
 #   count  the number of exclusions in it (node ids; for --format keyword
 #          its "not (...)" terms, one of which may stand for several; for
-#          --format pytorch the runtime file's entries)
+#          --format pytorch the runtime file's entries; for --format gtest
+#          the patterns of the filter's negative part)
 #   file   a file holding the result as printed (format pytorch: the
 #          runtime file itself)
 #
@@ -191,9 +194,12 @@ if [ -n "${INPUT_EXTRA:-}" ]; then
 fi
 [ "$collect" -eq 1 ] && args+=(--collect)
 [ -n "${INPUT_PYTHON:-}" ] && args+=(--python "$INPUT_PYTHON")
+step_summary=
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ "${INPUT_SUMMARY:-true}" != false ]; then
 	args+=(--summary "$GITHUB_STEP_SUMMARY")
+	step_summary=$GITHUB_STEP_SUMMARY
 fi
+[ -n "${INPUT_HISTORY:-}" ] && args+=(--history "$INPUT_HISTORY")
 args+=("${words[@]}")
 
 # The form that will be printed: the last --format wins, as in exclusions.
@@ -221,9 +227,9 @@ fi
 
 status=0
 if [ "$format" = pytorch ]; then
-	"$bin" "${args[@]}" || status=$?
+	GITHUB_STEP_SUMMARY=$step_summary "$bin" "${args[@]}" || status=$?
 else
-	"$bin" "${args[@]}" >"$result" || status=$?
+	GITHUB_STEP_SUMMARY=$step_summary "$bin" "${args[@]}" >"$result" || status=$?
 fi
 if [ "$status" -ne 0 ]; then
 	echo "exclusions failed with status $status" >&2
@@ -251,6 +257,10 @@ pytorch)
 	# a line that starts with two spaces and a quote is a key (a string
 	# never holds a raw line break).
 	count=$(grep -c '^  "' "$result" || true) ;;
+gtest)
+	# One line "--gtest_filter=POSITIVE-NEG:NEG...", or an empty line.
+	neg=$(sed -n 's/^--gtest_filter=[^-]*-//p' "$result")
+	count=$(printf '%s' "$neg" | tr ':' '\n' | grep -c . || true) ;;
 *)
 	count=$(grep -c . "$result" || true) ;;
 esac

@@ -62,6 +62,18 @@ struct config {
 	const char *output;
 	const char *summary;        /* --summary: Markdown appended (sink_summary.c) */
 	const char *explain;            /* --explain TEST: explain.h */
+	const char *gtest_base;         /* --format gtest: --gtest-base, else GTEST_FILTER; NULL = none */
+	/* issue tracking (src_issues.c) */
+	const char *issues_repo;        /* --issues-repo OWNER/NAME: its DISABLED issues */
+	int check_issues;               /* --check-issues: hand-kept lines' issues looked up */
+	const char *history;            /* --history FILE: sink_history.c */
+	const char *step_summary;       /* GITHUB_STEP_SUMMARY: the history report appended */
+	/* issue ages and alerts (sink_ages.c, sink_alerts.c) */
+	int issue_ages;                 /* --issue-ages: since from when each issue was opened */
+	int alert_after;                /* --alert-after DAYS (default 14) */
+	const char *notify_issue;       /* --notify-issue OWNER/NAME */
+	const char *notify_webhook;     /* --notify-webhook or EXCLUSIONS_WEBHOOK: a secret */
+	int dry_run;                    /* --dry-run: show what would be sent, send nothing */
 };
 
 #endif

@@ -51,6 +51,9 @@ gtest_name_ok(const char *s, size_t n)
 		if (c == '.') {
 			dot = i;
 			dots++;
+		} else if (c == '/' && (i == 0 || i + 1 == n || s[i - 1] == '.' || s[i + 1] == '.' ||
+		    s[i - 1] == '/')) {
+			return 0;       /* "/x", "x/", "x/.y", "x./y", "x//y": no gtest name */
 		} else if (!(c == '_' || c == '/' || (c >= '0' && c <= '9') ||
 		    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
 			return 0;
@@ -254,6 +257,7 @@ reason_kind_name(enum reason_kind k)
 	case RK_TRUNK: return "trunk-run";
 	case RK_FALLBACK: return "fallback";
 	case RK_EXTRA: return "extra";
+	case RK_ISSUE: return "issue";
 	default: return "?";
 	}
 }

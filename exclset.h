@@ -18,6 +18,7 @@ enum reason_kind {
 	RK_TRUNK,                  /* failed in a recent trunk run */
 	RK_FALLBACK,               /* the fallback list */
 	RK_EXTRA,                  /* a hand-kept list (--extra) */
+	RK_ISSUE,                  /* an open DISABLED issue (--issues-repo) */
 	RK_KINDS
 };
 
@@ -63,13 +64,14 @@ int exclset_add_gtest(struct exclset *s, const char *suite_dot_test, const struc
 
 /* Is the n bytes at s a gtest name "Suite.Test": two non-empty parts of
  * letters, digits, '_' and '/' (parametrized "Prefix/Suite.Test/0"), one
- * '.' between them, at most 512 bytes? */
+ * '.' between them, each '/' between two of the others (not first or last
+ * in a part, never two together), at most 512 bytes? */
 int gtest_name_ok(const char *s, size_t n);
 
 /* Sort (node ids in byte order, then the id-less ones by class and name,
  * then the gtest ones by suite and test)
  * and merge the same test's exclusions into one, its reasons in order:
- * by kind (list, trunk, fallback, extra), then key, then run. */
+ * by kind (list, trunk, fallback, extra, issue), then key, then run. */
 void exclset_finish(struct exclset *s);
 
 /* Drop each reason r of each exclusion x for which drop(arg, x, r) says
@@ -85,7 +87,7 @@ size_t exclset_count(const struct exclset *s, enum reason_kind k);
 /* The first reason of kind k of x, or NULL. */
 const struct reason *excl_reason(const struct excl *x, enum reason_kind k);
 
-/* "disabled-list", "trunk-run", "fallback", "extra". */
+/* "disabled-list", "trunk-run", "fallback", "extra", "issue". */
 const char *reason_kind_name(enum reason_kind k);
 
 void exclset_free(struct exclset *s);

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "github.h"
+#include "history.h"
 #include "match.h"
 #include "pipeline.h"
 
@@ -28,6 +29,7 @@
 
 /* --python made absolute, freed at the end. */
 static char *python_path;          /* --python made absolute */
+static char *webhook_env;          /* EXCLUSIONS_WEBHOOK, taken out of the environment */
 
 static const char usage_text[] =
 "usage: exclusions [options]\n"
@@ -77,18 +79,40 @@ static const char usage_text[] =
 "separated), and those a pull request fixes (\"Fixes #N\", in PR_BODY,\n"
 "COMMIT_MESSAGES or the file below), are not excluded, so the fix gets tested:\n"
 "  --pr-body-file FILE    a pull request's body (or commit messages) to read\n"
-"  --keep TEST            run TEST (a node id or a key) whatever the sources say;\n"
+"  --keep TEST            run TEST (a node id, a key or a gtest name) whatever the\n"
+"                         sources say;\n"
 "                         repeatable\n"
 "Hand-kept lists, always applied:\n"
-"  --extra FILE           a node id or key a line, then its issue URL and\n"
-"                         \"platforms: a, b\" if any; # comments (repeatable)\n"
+"  --extra FILE           a node id, a key or a gtest name Suite.Test a line, then\n"
+"                         its issue URL and \"platforms: a, b\" if any; # comments\n"
+"                         (repeatable)\n"
+"Issue tracking (through the GitHub transport of the trunk runs):\n"
+"  --issues-repo OWNER/NAME  exclude the tests of that repository's open issues\n"
+"                         titled \"DISABLED <test>\" (a key, a node id or a gtest\n"
+"                         Suite.Test; DISABLED MULTIPLE: tests in the body), for\n"
+"                         the platforms of their \"Platforms:\" line\n"
+"  --check-issues         look up the issue of each --extra and fallback line;\n"
+"                         report the lines whose issue is closed (output unchanged)\n"
 "Fallback:\n"
 "  --fallback MODE        auto (default: every source failed or found nothing),\n"
 "                         on-error (every source failed), never, always\n"
 "  --fallback-file FILE   lines as for --extra (replaces the built-in list)\n"
+"Issue ages and alerts:\n"
+"  --issue-ages           look up when each exclusion's issue was opened (one\n"
+"                         call per issue), so that days excluded are known\n"
+"  --alert-after DAYS     alert about tests excluded DAYS days or more (default\n"
+"                         14): ::warning annotations when GITHUB_ACTIONS=true\n"
+"                         (10 at most), and the two below\n"
+"  --notify-issue OWNER/NAME  keep one tracking issue there up to date (opened,\n"
+"                         edited, closed when nothing is overdue)\n"
+"  --notify-webhook URL   POST {\"text\": ...} (Slack's form) there when something\n"
+"                         is overdue; a secret, better in EXCLUSIONS_WEBHOOK\n"
+"  --dry-run              show on stderr what would be sent; send nothing\n"
 "Output:\n"
 "  --format FORM          args (default), lines, shell, json, keyword,\n"
-"                         pytorch (PyTorch's runtime file, for DISABLED_TESTS_FILE)\n"
+"                         pytorch (PyTorch's runtime file, for DISABLED_TESTS_FILE),\n"
+"                         gtest (--gtest_filter=-Suite.Test:... of the C++ tests),\n"
+"                         markdown (the history report, below)\n"
 "  -o, --output FILE      write to FILE atomically instead of stdout\n"
 "  --summary FILE         append a Markdown report to FILE (GITHUB_STEP_SUMMARY):\n"
 "                         what is excluded and why, re-enabled, warnings\n"
@@ -97,15 +121,34 @@ static const char usage_text[] =
 "                         that matched or not, and the verdict, always on\n"
 "                         stdout; exit 0 when excluded, 1 when not (not with\n"
 "                         -o or --format pytorch)\n"
+"  --gtest-base FILTER    with --format gtest: an existing gtest filter that the\n"
+"                         exclusions are appended to (default: GTEST_FILTER)\n"
+"  --history FILE         record this run in FILE (JSON Lines, locked, atomic):\n"
+"                         each excluded test's first and last seen, runs seen,\n"
+"                         sources and issues, and each run's counts; with\n"
+"                         GITHUB_STEP_SUMMARY set, append the history report\n"
+"                         there (a damaged FILE is kept as FILE.damaged-TIME)\n"
 "  -q, --quiet            warnings only on stderr\n"
 "  -v, --verbose          more detail on stderr\n"
 "  -h, --help, --version\n"
+"\n"
+"History subcommands (with --history FILE as above):\n"
+"  exclusions history --replay-git DIR --history FILE [--timeout SECONDS]\n"
+"  exclusions report --history FILE\n"
+"  --replay-git DIR       record every version of the list in DIR, a clone of\n"
+"                         test-infra's generated-stats branch, oldest first, as\n"
+"                         runs (git log, git show); an empty or invalid version\n"
+"                         is a gap, not \"everything fixed\"\n"
+"  report                 print the history report: the tests excluded, longest\n"
+"                         first, days and runs; those no longer excluded; a\n"
+"                         Mermaid chart of the tests excluded per run\n"
 "\n"
 "A path above that does not exist, or is not a folder or a file as it should\n"
 "be, is a usage error, found before any call is made.\n"
 "\n"
 "Exit status: 0 when a result was printed (fallback included), 1 when it\n"
-"(or the --summary report) could not be written (--explain: 0 when the test\n"
+"(or the --summary report, or the --history file) could not be written\n"
+"(history, report: when it failed; --explain: 0 when the test\n"
 "is excluded, 1 when not), 2 for a usage error (what is wrong, then\n"
 "\"Try 'exclusions --help'.\", on stderr; nothing run, nothing printed).\n";
 
@@ -240,6 +283,20 @@ parse_url(const char *opt, const char *s)
 	return s;
 }
 
+/* A webhook's URL: a secret, so never shown in a message. */
+static const char *
+parse_webhook(const char *opt, const char *s)
+{
+	const char *rest = starts_with(s, "https://") ? s + 8 : starts_with(s, "http://") ? s + 7 : NULL;
+
+	if (!*s)
+		usage_error("%s: empty (expected an http or https URL)", opt);
+	if (!rest || !*rest || *rest == '/' || strlen(s) > 2000 || strpbrk(s, " \"'\\") ||
+	    !text_is_clean(s))
+		usage_error("%s: not an http(s) URL without spaces or quotes (not shown: it is secret)", opt);
+	return s;
+}
+
 /* --keep: a node id ("path::Class::test", a class or a file), or a key
  * "test_name (module.Class)" as the disabled list writes them. */
 static const char *
@@ -256,6 +313,17 @@ parse_keep(const char *s)
 	/* What looks like a key must be one. */
 	if (!strstr(s, "::") && strstr(s, " (") && s[n - 1] == ')' && key_parse(s, n, &k, &why) < 0)
 		usage_error("--keep: not a key \"test_name (module.Class)\": %s: \"%s\"", why, q(s, 0));
+	return s;
+}
+
+/* --gtest-base or GTEST_FILTER: a gtest filter, gtest's characters only. */
+static const char *
+parse_gtest_base(const char *what, const char *s)
+{
+	const char *why;
+
+	if (!gtest_filter_ok(s, &why))
+		usage_error("%s: not a gtest filter (%s): \"%s\"", what, why, q(s, 0));
 	return s;
 }
 
@@ -288,7 +356,11 @@ enum opt_id {
 	O_FORMAT, O_OUTPUT, O_QUIET, O_VERBOSE, O_HELP, O_VERSION,
 	O_NOTRUNK, O_REPO, O_WORKFLOW, O_BRANCH, O_RUNS, O_JOBFILTER, O_MAXJOBS,
 	O_PARALLEL, O_APIURL, O_PRBODYFILE, O_KEEP, O_SUMMARY, O_EXPLAIN, O_TRUNKANY,
-	O_COLLECT, O_PYTHON, O_EXTRA, O_NOLIST
+	O_COLLECT, O_PYTHON, O_EXTRA, O_NOLIST,
+	O_GTESTBASE,
+	O_ISSUESREPO, O_CHECKISSUES,
+	O_HISTORY,
+	O_ISSUEAGES, O_ALERTAFTER, O_NOTIFYISSUE, O_NOTIFYWEBHOOK, O_DRYRUN
 };
 
 static const struct {
@@ -315,6 +387,12 @@ static const struct {
 	{ "trunk-any-platform", 0, O_TRUNKANY },
 	{ "collect", 0, O_COLLECT }, { "python", 1, O_PYTHON }, { "extra", 1, O_EXTRA },
 	{ "no-disabled-list", 0, O_NOLIST },
+	{ "gtest-base", 1, O_GTESTBASE },
+	{ "issues-repo", 1, O_ISSUESREPO }, { "check-issues", 0, O_CHECKISSUES },
+	{ "history", 1, O_HISTORY },
+	{ "issue-ages", 0, O_ISSUEAGES }, { "alert-after", 1, O_ALERTAFTER },
+	{ "notify-issue", 1, O_NOTIFYISSUE }, { "notify-webhook", 1, O_NOTIFYWEBHOOK },
+	{ "dry-run", 0, O_DRYRUN },
 };
 
 static void
@@ -345,7 +423,7 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 	case O_FBFILE: c->fallback_file = arg; break;
 	case O_FORMAT:
 		if (format_parse(arg, &c->format) < 0)
-			usage_error("--format: expected args, lines, shell, json, keyword or pytorch, not \"%s\"",
+			usage_error("--format: expected args, lines, shell, json, keyword, pytorch, gtest or markdown, not \"%s\"",
 			    q(arg, 0));
 		break;
 	case O_OUTPUT: c->output = arg; break;
@@ -393,6 +471,27 @@ apply_option(struct config *c, enum opt_id id, const char *arg)
 		break;
 	case O_EXTRA: strlist_add(&c->extra, arg); break;
 	case O_NOLIST: c->no_disabled_list = 1; break;
+	case O_GTESTBASE: c->gtest_base = parse_gtest_base("--gtest-base", arg); break;
+	case O_ISSUESREPO:
+		if (!github_name_ok(arg, 1) || !strchr(arg, '/') || strchr(strchr(arg, '/') + 1, '/'))
+			usage_error("--issues-repo: expected OWNER/NAME, not \"%s\"", q(arg, 0));
+		c->issues_repo = arg;
+		break;
+	case O_CHECKISSUES: c->check_issues = 1; break;
+	case O_HISTORY:
+		if (!*arg)
+			usage_error("--history: empty file name");
+		c->history = arg;
+		break;
+	case O_ISSUEAGES: c->issue_ages = 1; break;
+	case O_ALERTAFTER: c->alert_after = parse_count("--alert-after", arg, 0, 36500); break;
+	case O_NOTIFYISSUE:
+		if (!github_name_ok(arg, 1) || !strchr(arg, '/') || strchr(strchr(arg, '/') + 1, '/'))
+			usage_error("--notify-issue: expected OWNER/NAME, not \"%s\"", q(arg, 0));
+		c->notify_issue = arg;
+		break;
+	case O_NOTIFYWEBHOOK: c->notify_webhook = parse_webhook("--notify-webhook", arg); break;
+	case O_DRYRUN: c->dry_run = 1; break;
 	case O_HELP: fputs(usage_text, stdout); exit(0);
 	case O_VERSION: printf("exclusions %s\n", EXCLUSIONS_VERSION); exit(0);
 	}
@@ -709,6 +808,7 @@ main(int argc, char **argv)
 		.trunk = 1,
 		.repo = "pytorch/pytorch", .workflow = "pull.yml", .branch = "main",
 		.job_filter = "test", .runs = 2, .max_jobs = 5, .parallel = 8,
+		.alert_after = 14,
 	};
 
 	int rc;
@@ -716,16 +816,30 @@ main(int argc, char **argv)
 	/* A reader that goes away must not kill us mid-message: writes then
 	 * fail with EPIPE and are reported. */
 	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && (strcmp(argv[1], "history") == 0 || strcmp(argv[1], "report") == 0))
+		return history_main(argc - 1, argv + 1);
 	split_commas(&c.devices, "cpu,cuda");
 	/* What PyTorch's CI hands its test jobs, under the same names. */
 	c.reenabled_issues = getenv("REENABLED_ISSUES");
 	c.pr_body = getenv("PR_BODY");
 	c.commit_messages = getenv("COMMIT_MESSAGES");
+	c.step_summary = getenv("GITHUB_STEP_SUMMARY");
+	/* The webhook, kept off the command line (its URL is a secret). */
+	/* The children need not see it: taken out of the environment. */
+	if (getenv("EXCLUSIONS_WEBHOOK") && *getenv("EXCLUSIONS_WEBHOOK"))
+		c.notify_webhook = webhook_env = xstrdup(parse_webhook("EXCLUSIONS_WEBHOOK",
+		    getenv("EXCLUSIONS_WEBHOOK")));
+	unsetenv("EXCLUSIONS_WEBHOOK");
 	parse_args(&c, argc, argv);
 	if (c.explain && c.output)
 		usage_error("--explain prints on stdout: it does not go with -o");
 	if (c.explain && c.format == FMT_PYTORCH)
 		usage_error("--explain tells what the deselecting forms exclude: it does not go with --format pytorch");
+	if (c.gtest_base && c.format != FMT_GTEST)
+		usage_error("--gtest-base goes with --format gtest");
+	/* gtest's own variable, read only for the gtest form. */
+	if (c.format == FMT_GTEST && !c.gtest_base && getenv("GTEST_FILTER"))
+		c.gtest_base = parse_gtest_base("GTEST_FILTER", getenv("GTEST_FILTER"));
 	check_paths(&c);
 	if (!c.python)
 		c.python = "python3";
@@ -735,5 +849,6 @@ main(int argc, char **argv)
 	strlist_free(&c.keep);
 	strlist_free(&c.extra);
 	free(python_path);
+	free(webhook_env);
 	return rc;
 }

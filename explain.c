@@ -732,11 +732,21 @@ show_other_item(struct buf *o, const struct explain *e, const struct item *it, c
 		buf_printf(o, "%s %s: %s\n", reason_kind_name(it->kind), it->run_id ? it->run_id : "?", it->key);
 	else
 		buf_printf(o, "%s: %s\n", reason_kind_name(it->kind), it->key);
-	if (it->url && *it->url)
+	if (it->kind == RK_ISSUE)
+		buf_printf(o, "  issue: %s %s\n", it->issue ? it->issue : "none", it->url && *it->url ? it->url : "(no URL)");
+	else if (it->url && *it->url)
 		buf_printf(o, "  run: %s\n", it->url);
 	if (it->id && *it->id && strcmp(it->id, it->key) != 0)
 		buf_printf(o, "  node id: %s\n", it->id);
-	buf_printf(o, "  platform: every platform (%s)\n", it->kind == RK_TRUNK ? "a trunk failure" : "a fallback line");
+	if (it->kind == RK_ISSUE && it->plats.n) {
+		buf_adds(o, "  platform: only");
+		for (size_t i = 0; i < it->plats.n; i++)
+			buf_printf(o, "%s%s", i ? ", " : " ", it->plats.v[i]);
+		buf_addc(o, '\n');
+	} else {
+		buf_printf(o, "  platform: every platform (%s)\n", it->kind == RK_TRUNK ? "a trunk failure" :
+		    it->kind == RK_ISSUE ? "its issue names none" : "a fallback line");
+	}
 	if (it->after) {
 		buf_adds(o, "  result: excludes this test");
 		covered_how(o, it->after, it->id);

@@ -19,6 +19,26 @@ http_url(const char *u, struct buf *why)
 	return 0;
 }
 
+/* s as a quoted string of curl's config syntax (its escapes: \\ \" \n
+ * \r \t \v); other bytes as they are. */
+static void
+cfg_quote(struct buf *b, const char *s)
+{
+	buf_addc(b, '"');
+	for (; *s; s++) {
+		switch (*s) {
+		case '\\': buf_adds(b, "\\\\"); break;
+		case '"': buf_adds(b, "\\\""); break;
+		case '\n': buf_adds(b, "\\n"); break;
+		case '\r': buf_adds(b, "\\r"); break;
+		case '\t': buf_adds(b, "\\t"); break;
+		case '\v': buf_adds(b, "\\v"); break;
+		default: buf_addc(b, *s); break;
+		}
+	}
+	buf_adds(b, "\"\n");
+}
+
 static char *
 own(struct fetch *f, char *s)
 {
@@ -41,8 +61,14 @@ fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why)
 	for (size_t i = 0; i < req->nurls; i++)
 		if (http_url(req->urls[i], why) < 0)
 			return -1;
-	if (!req->nurls && http_url(req->url, why) < 0)
+	if (!req->nurls && req->url_secret) {
+		if (!req->url || (!starts_with(req->url, "https://") && !starts_with(req->url, "http://"))) {
+			buf_printf(why, "not an http(s) URL (not shown: it is secret)");
+			return -1;
+		}
+	} else if (!req->nurls && http_url(req->url, why) < 0) {
 		return -1;
+	}
 	if (left <= 0.1) {
 		buf_printf(why, "no time left before the time limit");
 		return -1;
@@ -53,6 +79,7 @@ fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why)
 	/* Nothing of the caller's is kept: argv owns its copies. */
 	f->req.url = f->url;
 	f->req.urls = NULL;
+	f->req.body = NULL;
 	/* curl gets slightly less time than we do, so that it usually reports
 	 * the timeout itself; the kill at our deadline is the backstop. */
 	snprintf(f->maxtime, sizeof f->maxtime, "%.3f", left > 0.5 ? left - 0.2 : left);
@@ -98,11 +125,27 @@ fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why)
 		f->argv[a++] = "--cacert";
 		f->argv[a++] = getenv("SSL_CERT_FILE");
 	}
-	if (req->config) {
+	/* What goes on stdin as config text: the token's header, and for a
+	 * request with a body or a secret URL, those. */
+	if (req->config)
+		buf_adds(&f->stdin_cfg, req->config);
+	if (!req->nurls && req->url_secret) {
+		buf_adds(&f->stdin_cfg, "url = ");
+		cfg_quote(&f->stdin_cfg, f->url);
+	}
+	if (!req->nurls && req->body) {
+		buf_adds(&f->stdin_cfg, "header = \"Content-Type: application/json\"\n");
+		/* data-raw: a leading @ is not a file name. */
+		buf_adds(&f->stdin_cfg, "data-raw = ");
+		cfg_quote(&f->stdin_cfg, req->body);
+		f->argv[a++] = "--request";
+		f->argv[a++] = req->method && strcmp(req->method, "PATCH") == 0 ? "PATCH" : "POST";
+	}
+	if (f->stdin_cfg.len) {
 		f->argv[a++] = "--config";
 		f->argv[a++] = "-";
-		f->c.input = req->config;
-		f->c.input_len = strlen(req->config);
+		f->c.input = buf_str(&f->stdin_cfg);
+		f->c.input_len = f->stdin_cfg.len;
 	}
 	if (req->accept) {
 		f->argv[a++] = "-H";
@@ -113,8 +156,11 @@ fetch_prepare(struct fetch *f, const struct fetch_req *req, struct buf *why)
 		f->argv[a++] = "-";
 	}
 	if (!req->nurls) {
-		f->argv[a++] = "--url";
-		f->argv[a++] = f->url;
+		/* a secret URL is in the config text on stdin */
+		if (!req->url_secret) {
+			f->argv[a++] = "--url";
+			f->argv[a++] = f->url;
+		}
 	} else {
 		char n[32];
 
@@ -210,7 +256,12 @@ void
 fetch_free(struct fetch *f)
 {
 	child_free(&f->c);
+	if (f->url && f->req.url_secret)
+		memset(f->url, 0, strlen(f->url));
 	free(f->url);
+	if (f->stdin_cfg.p)
+		memset(f->stdin_cfg.p, 0, f->stdin_cfg.cap);
+	buf_free(&f->stdin_cfg);
 	for (size_t i = 0; i < f->nowned; i++)
 		free(f->owned[i]);
 	free(f->owned);

@@ -33,6 +33,14 @@ struct fetch_req {
 	 * 7.75 or later. */
 	const char *const *urls;
 	size_t nurls;
+	/* A request with a body: method ("POST", "PATCH"; NULL is POST)
+	 * and body (JSON, sent as Content-Type: application/json).  The body
+	 * reaches curl in the config text on its stdin, never in argv. */
+	const char *method;
+	const char *body;
+	/* The URL is a secret (a webhook's): it reaches curl in the config
+	 * text on stdin, never argv, and no message names it. */
+	int url_secret;
 };
 
 /* The most transfers one batch may hold. */
@@ -45,6 +53,7 @@ struct fetch {
 	char **owned;           /* strings argv points into: URLs, file names */
 	size_t nowned;
 	char *url;
+	struct buf stdin_cfg;   /* config text with the body or the secret URL */
 	char maxtime[32], conn[32], maxsize[32], retries[16], retrytime[32];
 };
 

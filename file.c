@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Set by file_stdio_guard(): standard input or output was closed when
@@ -431,4 +432,67 @@ file_append(const char *path, const char *data, size_t len, struct buf *why)
 		return -1;
 	}
 	return 0;
+}
+
+int
+file_lock(const char *path, double deadline, struct buf *why)
+{
+	struct flock fl;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0) {
+		buf_printf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		memset(&fl, 0, sizeof fl);
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return fd;
+		if (errno != EACCES && errno != EAGAIN && errno != EINTR) {
+			buf_printf(why, "%s: %s", path, strerror(errno));
+			break;
+		}
+		if (deadline > 0 && now_seconds() >= deadline) {
+			buf_printf(why, "%s: still locked by another run at the time limit", path);
+			break;
+		}
+		{
+			struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	close(fd);
+	return -1;
+}
+
+void
+file_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int
+file_set_aside(const char *path, const char *suffix, struct buf *aside, struct buf *why)
+{
+	struct stat st;
+
+	for (int i = 1; i < 1000; i++) {
+		aside->len = 0;
+		buf_printf(aside, "%s%s", path, suffix);
+		if (i > 1)
+			buf_printf(aside, "-%d", i);
+		if (lstat(buf_str(aside), &st) == 0)
+			continue;
+		if (errno != ENOENT)
+			break;
+		if (rename(path, buf_str(aside)) == 0)
+			return 0;
+		break;
+	}
+	buf_printf(why, "%s: %s", path, strerror(errno ? errno : EEXIST));
+	return -1;
 }

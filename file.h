@@ -76,4 +76,16 @@ int file_append(const char *path, const char *p, size_t len, struct buf *why);
  * (spawn_catch_signals). */
 void file_remove_temp(void);
 
+/* An exclusive lock on the side file path (created, mode 0666 minus the
+ * umask, never removed: removing a lock file races with its next taker),
+ * by fcntl, waited for until deadline (now_seconds() clock; 0: none).
+ * Returns the descriptor to give to file_unlock(), or -1 with why set. */
+int file_lock(const char *path, double deadline, struct buf *why);
+void file_unlock(int fd);
+
+/* Keep path aside: rename it to path+suffix (with "-2", "-3"... when that
+ * exists), never removing anything.  The name used goes to aside.
+ * Returns 0, or -1 with why set. */
+int file_set_aside(const char *path, const char *suffix, struct buf *aside, struct buf *why);
+
 #endif

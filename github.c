@@ -545,3 +545,148 @@ github_describe(const struct gh_call *k, const struct gh_response *r, struct buf
 	}
 	child_describe(&k->f.c, out);
 }
+
+void
+github_issues_path(const char *repo, int per_page, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "repos/%s/issues?state=open&per_page=%d", repo, per_page);
+}
+
+void
+github_issue_path(const char *repo, const char *number, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "repos/%s/issues/%s", repo, number);
+}
+
+/* The site whose pages name this API's issues: github.com's for
+ * api.github.com, https://HOST for https://HOST/api/v3, else the API's
+ * base itself.  Into out. */
+static void
+web_base(const struct github *g, struct buf *out)
+{
+	size_t n = strlen(g->api);
+
+	out->len = 0;
+	if (strcmp(g->api, DEFAULT_API) == 0)
+		buf_adds(out, "https://github.com");
+	else if (n > 7 && strcmp(g->api + n - 7, "/api/v3") == 0)
+		buf_add(out, g->api, n - 7);
+	else
+		buf_adds(out, g->api);
+	buf_str(out);
+}
+
+int
+github_issue_of_url(const struct github *g, const char *url, struct buf *repo, char *number,
+    size_t cap)
+{
+	struct buf base = { 0 };
+	const char *p = NULL, *o, *n, *is;
+	int rc = -1;
+
+	web_base(g, &base);
+	if (starts_with(url, "https://github.com/"))
+		p = url + strlen("https://github.com/");
+	else if (starts_with(url, base.p) && url[base.len] == '/')
+		p = url + base.len + 1;
+	buf_free(&base);
+	if (!p)
+		return -1;
+	/* owner/name/issues/N, nothing after but a fragment or a query */
+	o = p;
+	n = strchr(o, '/');
+	if (!n || n == o)
+		return -1;
+	is = strchr(n + 1, '/');
+	if (!is || is == n + 1 || !starts_with(is, "/issues/"))
+		return -1;
+	is += strlen("/issues/");
+	{
+		size_t d = strcspn(is, "?#");
+
+		if (!all_digits(is, d, 12) || d >= cap)
+			return -1;
+		repo->len = 0;
+		buf_add(repo, o, (size_t)(is - strlen("/issues/") - o));
+		buf_str(repo);
+		if (!github_name_ok(repo->p, 1) || strchr(strchr(repo->p, '/') + 1, '/'))
+			return -1;
+		memcpy(number, is, d);
+		number[d] = '\0';
+		rc = 0;
+	}
+	return rc;
+}
+
+void
+github_issue_url(const struct github *g, const char *repo, const char *number, struct buf *out)
+{
+	struct buf base = { 0 };
+
+	web_base(g, &base);
+	out->len = 0;
+	buf_printf(out, "%s/%s/issues/%s", base.p, repo, number);
+	buf_str(out);
+	buf_free(&base);
+}
+
+void
+github_issues_recent_path(const char *repo, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "repos/%s/issues?state=all&sort=updated&direction=desc&per_page=100", repo);
+}
+
+void
+github_issues_search_path(const char *repo, const char *word, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "search/issues?q=repo:%s+is:issue+in:body+%%22", repo);
+	/* the word quoted, as a URL query wants it */
+	for (const char *p = word; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.')
+			buf_addc(out, (char)c);
+		else
+			buf_printf(out, "%%%02X", c);
+	}
+	buf_adds(out, "%22&per_page=100");
+}
+
+void
+github_issues_new_path(const char *repo, struct buf *out)
+{
+	out->len = 0;
+	buf_printf(out, "repos/%s/issues", repo);
+}
+
+int
+github_send(const struct github *g, struct gh_call *k, const char *method, const char *path,
+    const char *json, struct buf *why)
+{
+	struct fetch_req req = { 0 };
+	struct buf u = { 0 };
+
+	memset(k, 0, sizeof *k);
+	buf_printf(&u, "%s/%s", g->api, path);
+	k->url = xstrdup(buf_str(&u));
+	buf_free(&u);
+	if (strpbrk(k->url, " \"'\\\n\r\t")) {
+		buf_printf(why, "URL with white space or quotes refused: %s", shown(k->url, strlen(k->url), 0));
+		return -1;
+	}
+	k->with_token = g->auth[0] != 0;
+	req.url = k->url;
+	req.deadline = g->deadline;
+	req.max_bytes = 4u << 20;
+	req.headers = 1;
+	req.accept = ACCEPT;
+	req.config = k->with_token ? g->auth : NULL;
+	req.method = method;
+	req.body = json;
+	return fetch_prepare(&k->f, &req, why);
+}

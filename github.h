@@ -116,4 +116,38 @@ void github_run_url(const struct github *g, const char *repo, const char *run_id
  * slash is set, /)?  Validates --repo, --workflow and --branch. */
 int github_name_ok(const char *s, int slash);
 
+/* Issues (issues.h parses what they answer).  The path of the first page
+ * of repo's open issues, per_page at a time (later pages: the Link
+ * header), and of one issue; into out. */
+void github_issues_path(const char *repo, int per_page, struct buf *out);
+void github_issue_path(const char *repo, const char *number, struct buf *out);
+
+/* An issue's web page on this API's site: "https://github.com/O/N/issues/N"
+ * (or the enterprise host's, or the API's own base for another API).  When
+ * url is such a page (of any repository), its repository ("owner/name")
+ * and number go into repo and number (cap bytes) and 0 is returned; else
+ * -1. */
+int github_issue_of_url(const struct github *g, const char *url, struct buf *repo, char *number,
+    size_t cap);
+
+/* The web page of issue number of repo on this API's site, into out. */
+void github_issue_url(const struct github *g, const char *repo, const char *number, struct buf *out);
+
+/* Issues (issue ages, the tracking issue of alerts). */
+
+/* API paths for repo ("O/N", checked by the caller with github_name_ok):
+ * its issues, open and closed, the latest updated first (one page of
+ * 100); a search of its issues for word in the body; where a new issue is
+ * POSTed (an issue's own path is github_issue_path's). */
+void github_issues_recent_path(const char *repo, struct buf *out);
+void github_issues_search_path(const char *repo, const char *word, struct buf *out);
+void github_issues_new_path(const char *repo, struct buf *out);
+
+/* Prepare a request with a JSON body (method "POST" or "PATCH") to path
+ * under the API, with the token and header blocks (see github_parse).
+ * The body and the token reach curl on stdin, never argv.  Returns 0, or
+ * -1 with why. */
+int github_send(const struct github *g, struct gh_call *k, const char *method, const char *path,
+    const char *json, struct buf *why);
+
 #endif

@@ -173,10 +173,15 @@ classify(struct hand_line *h, struct buf *why)
 		h->is_key = 1;
 		return 0;
 	}
+	/* A C++ test: "Suite.Test" (a file "test_x.py" is pytest's). */
+	if (gtest_name_ok(h->test, n) && !ends_with(h->test, ".py")) {
+		h->is_gtest = 1;
+		return 0;
+	}
 	/* A file or a folder: a path, no blanks. */
 	if ((strchr(h->test, '/') || ends_with(h->test, ".py")) && !strpbrk(h->test, " \t"))
 		return 0;
-	buf_printf(why, "neither a node id (path::Class::test) nor a key (test_name (module.Class)): \"%s\"",
+	buf_printf(why, "neither a node id (path::Class::test), a key (test_name (module.Class)) nor a gtest name (Suite.Test): \"%s\"",
 	    shown(h->test, n, 0));
 	return -1;
 }
@@ -397,5 +402,7 @@ hand_line_apply(struct run *r, const char *src, enum reason_kind kind, const str
 		buf_free(&w);
 		return 0;
 	}
+	if (h->is_gtest)
+		return exclset_add_gtest(&r->set, h->test, &rs) == 0;
 	return h->is_key ? apply_key(r, src, h, &rs) : apply_nodeid(r, src, h, &rs);
 }

@@ -10,7 +10,9 @@
  *   test_y (__main__.TestX)   https://github.com/pytorch/pytorch/issues/123   platforms: linux, rocm
  *
  * The test is a node id ("path::Class::test", a class, a file or a
- * folder) or a key "test_name (module.Class)", bare or in double or single
+ * folder), a key "test_name (module.Class)", or a C++ test's gtest name
+ * "Suite.Test" (parametrized "Prefix/Suite.Test/0": gtest_name_ok(), and
+ * not ending in ".py", which is a pytest file), bare or in double or single
  * quotes (a line of a bash array pastes as it is).  Unquoted, it ends at
  * the blanks before "#", a URL or "platforms:".  "#" at the start of a
  * line, or after blanks, starts a comment.  After the test, in a comment
@@ -36,6 +38,7 @@ struct hand_line {
 	char *platforms;           /* as written, comma-separated; "" = every platform */
 	unsigned platform_bits;    /* 0 = every platform */
 	char *where;               /* "file:line", or NULL (a built-in line) */
+	int is_gtest;              /* test is a gtest name "Suite.Test" */
 };
 
 struct hand_list {
@@ -66,7 +69,9 @@ void hand_list_free(struct hand_list *l);
  * node id is checked against the tests of this run (a stale one is
  * reported, and replaced by its corrections when there are some, else
  * kept); a key is mapped by PyTorch's rule (one that names no test of
- * this run is reported).  Returns how many exclusions it added. */
+ * this run is reported); a gtest name becomes a gtest exclusion as it is
+ * (the Python tests say nothing about it).  Returns how many exclusions
+ * it added. */
 size_t hand_line_apply(struct run *r, const char *src, enum reason_kind kind,
     const struct hand_line *h);
 

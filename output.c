@@ -9,7 +9,8 @@
 int
 format_parse(const char *s, enum format *f)
 {
-	static const char *const names[] = { "args", "lines", "shell", "json", "keyword", "pytorch" };
+	static const char *const names[] = { "args", "lines", "shell", "json", "keyword", "pytorch",
+		"gtest", "markdown" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(s, names[i]) == 0) {
@@ -90,14 +91,14 @@ json_platforms(struct buf *out, const char *platforms)
 
 /* One object a reason: its source and what that source knows. */
 static void
-json_reason(struct buf *out, const struct reason *r)
+json_reason(struct buf *out, const struct reason *r, int gtest)
 {
 	buf_adds(out, "{\"source\": ");
 	json_string(out, reason_kind_name(r->kind));
-	/* A log's test and a hand-kept node id are tests; the list's
-	 * entries and hand-kept keys are keys. */
+	/* A log's test, a hand-kept node id and a gtest name are tests; the
+	 * list's entries and hand-kept keys are keys. */
 	if (r->key) {
-		buf_adds(out, r->kind == RK_TRUNK || (r->kind != RK_LIST && strstr(r->key, "::")) ?
+		buf_adds(out, gtest || r->kind == RK_TRUNK || (r->kind != RK_LIST && strstr(r->key, "::")) ?
 		    ", \"test\": " : ", \"key\": ");
 		json_string(out, r->key);
 	}
@@ -125,8 +126,10 @@ json_reason(struct buf *out, const struct reason *r)
 }
 
 /* The fields of the first disabled-list reason at the top (what the JSON
- * form always had), then "sources" (one word each, "trunk-run N" with its
- * run) and "reasons" (everything each source knows). */
+ * form always had; without one, those of the first issue reason, its key
+ * only when it is one), then "sources" (one word each, "trunk-run N" with
+ * its run, "issue N" with its issue) and "reasons" (everything each source
+ * knows). */
 static size_t
 render_json(const struct exclset *s, const struct unmatched *um, size_t nu, struct buf *out)
 {
@@ -139,11 +142,22 @@ render_json(const struct exclset *s, const struct unmatched *um, size_t nu, stru
 		const struct excl *x = &s->v[i];
 		const struct reason *e = excl_reason(x, RK_LIST);
 
+		/* No list entry: an issue's says the same things. */
+		if (!e)
+			e = excl_reason(x, RK_ISSUE);
+
 		buf_adds(out, k++ ? ",\n  {" : "\n  {");
 		buf_adds(out, "\"node_id\": ");
 		json_nullable(out, x->id);
+		if (x->is_gtest) {
+			/* C++: its gtest name, "Suite.Test" */
+			w.len = 0;
+			buf_printf(&w, "%s.%s", x->cls, x->name);
+			buf_adds(out, ", \"gtest\": ");
+			json_string(out, buf_str(&w));
+		}
 		buf_adds(out, ", \"key\": ");
-		json_nullable(out, e ? e->key : NULL);
+		json_nullable(out, e && e->key && (e->kind == RK_LIST || strchr(e->key, ' ')) ? e->key : NULL);
 		buf_adds(out, ", \"issue\": ");
 		json_nullable(out, e ? e->issue : NULL);
 		buf_adds(out, ", \"url\": ");
@@ -159,6 +173,8 @@ render_json(const struct exclset *s, const struct unmatched *um, size_t nu, stru
 			buf_adds(&w, reason_kind_name(rr->kind));
 			if (rr->kind == RK_TRUNK && rr->run_id)
 				buf_printf(&w, " %s", rr->run_id);
+			if (rr->kind == RK_ISSUE && rr->issue)
+				buf_printf(&w, " %s", rr->issue);
 			if (strlist_has(&names, buf_str(&w)))
 				continue;
 			if (names.n)
@@ -171,7 +187,7 @@ render_json(const struct exclset *s, const struct unmatched *um, size_t nu, stru
 		for (size_t r = 0; r < x->nr; r++) {
 			if (r)
 				buf_adds(out, ", ");
-			json_reason(out, &x->r[r]);
+			json_reason(out, &x->r[r], x->is_gtest);
 		}
 		buf_adds(out, "]}");
 	}
@@ -193,7 +209,7 @@ render_json(const struct exclset *s, const struct unmatched *um, size_t nu, stru
 		buf_adds(out, ", \"sources\": [");
 		json_string(out, reason_kind_name(RK_LIST));
 		buf_adds(out, "], \"reasons\": [");
-		json_reason(out, &rs);
+		json_reason(out, &rs, 0);
 		buf_adds(out, "], \"unmatched\": ");
 		json_string(out, u->why);
 		buf_printf(out, ", \"unnamed\": %s}", u->unnamed ? "true" : "false");
@@ -343,7 +359,8 @@ output_pytorch(const struct exclset *s, const struct entries *listed,
 			const struct reason *r = &x->r[j];
 			const char *why;
 
-			if (r->kind == RK_LIST && r->key) {
+			/* An issue titled with a key names it as the list does. */
+			if (r->key && (r->kind == RK_LIST || (r->kind == RK_ISSUE && strchr(r->key, ' ')))) {
 				rt_add(&l, r->key, r->url, r->platforms);
 				continue;
 			}
@@ -397,6 +414,74 @@ output_pytorch(const struct exclset *s, const struct entries *listed,
 	return k;
 }
 
+int
+gtest_filter_ok(const char *s, const char **why)
+{
+	size_t n = strlen(s);
+
+	if (n > GTEST_FILTER_MAX) {
+		*why = "longer than 65536 bytes";
+		return 0;
+	}
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("_./*?:-", c))) {
+			*why = "a gtest filter has only letters, digits and _ . / * ? : -";
+			return 0;
+		}
+	}
+	return 1;
+}
+
+size_t
+output_gtest(const struct exclset *s, const char *base, struct buf *out)
+{
+	struct strlist names = { 0 }, had = { 0 };
+	struct buf t = { 0 };
+	const char *dash = base ? strchr(base, '-') : NULL;
+	size_t k = 0;
+
+	out->len = 0;
+	/* The names base already leaves out. */
+	if (dash)
+		for (const char *p = dash + 1, *e; *p; p = *e ? e + 1 : e) {
+			e = strchr(p, ':');
+			if (!e)
+				e = p + strlen(p);
+			strlist_addn(&had, p, (size_t)(e - p));
+		}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct excl *x = &s->v[i];
+
+		if (!x->is_gtest)
+			continue;
+		t.len = 0;
+		buf_printf(&t, "%s.%s", x->cls, x->name);
+		if (!strlist_has(&had, buf_str(&t)))
+			strlist_add(&names, t.p);
+	}
+	strlist_sort_uniq(&names);
+	if (base && *base)
+		buf_printf(out, "--gtest_filter=%s", base);
+	for (size_t i = 0; i < names.n; i++) {
+		if (i == 0 && !out->len)
+			buf_adds(out, "--gtest_filter=-");
+		else if (i == 0 && !dash)
+			buf_addc(out, '-');
+		else if (i > 0 || (dash[1] && out->p[out->len - 1] != ':'))
+			buf_addc(out, ':');     /* not after an empty negative part, nor a ':' */
+		buf_adds(out, names.v[i]);
+		k++;
+	}
+	buf_addc(out, '\n');
+	strlist_free(&names);
+	strlist_free(&had);
+	buf_free(&t);
+	return k;
+}
+
 size_t
 output_render(const struct exclset *s, enum format f, struct buf *out, struct diags *d)
 {
@@ -410,6 +495,8 @@ output_render_unmatched(const struct exclset *s, enum format f, const struct unm
 	size_t k = 0;
 
 	out->len = 0;
+	if (f == FMT_GTEST)
+		return output_gtest(s, NULL, out);
 	if (f == FMT_PYTORCH)
 		return output_pytorch(s, NULL, out, d);
 	if (f == FMT_JSON)

@@ -10,7 +10,8 @@
 #include "exclset.h"
 #include "util.h"
 
-enum format { FMT_ARGS, FMT_LINES, FMT_SHELL, FMT_JSON, FMT_KEYWORD, FMT_PYTORCH };
+enum format { FMT_ARGS, FMT_LINES, FMT_SHELL, FMT_JSON, FMT_KEYWORD, FMT_PYTORCH, FMT_GTEST,
+	FMT_MARKDOWN };
 
 /* Returns 0 and sets *f, or -1 for an unknown name. */
 int format_parse(const char *s, enum format *f);
@@ -54,5 +55,21 @@ size_t output_render_unmatched(const struct exclset *s, enum format f, const str
  * left out with a warning.  Returns how many entries were rendered. */
 size_t output_pytorch(const struct exclset *s, const struct entries *listed,
     struct buf *out, struct diags *d);
+
+/* The gtest form: "--gtest_filter=" and the filter that leaves out the
+ * set's gtest exclusions (is_gtest), their names "Suite.Test" sorted and
+ * each once, after base (an existing filter; NULL or "" = none) as gtest
+ * reads one, "POSITIVE[-NEGATIVE]" with ':' between patterns: "-" and the
+ * names when base has no '-', else ':' and the names (no ':' when the
+ * negative part, after the first '-', is empty or ends in ':'); a name
+ * base's negative part already has is not repeated.  No gtest exclusion: "--gtest_filter=BASE", or an empty line
+ * without a base.  One trailing newline.  Returns how many names it added. */
+size_t output_gtest(const struct exclset *s, const char *base, struct buf *out);
+
+/* Is s (a --gtest-base or GTEST_FILTER) a filter of gtest's characters
+ * only: letters, digits and _ . / * ? : -, at most GTEST_FILTER_MAX bytes?
+ * Returns 1, or 0 with *why set. */
+#define GTEST_FILTER_MAX 65536
+int gtest_filter_ok(const char *s, const char **why);
 
 #endif

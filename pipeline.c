@@ -14,6 +14,14 @@
 static const struct source *const sources[] = {
 	&source_list,
 	&source_trunk,
+	&source_issues,
+};
+
+/* Checks: their calls share the pool with the sources', but they add
+ * nothing to the set (they only say things), so the fallback rule does
+ * not count them. */
+static const struct source *const checks[] = {
+	&source_issue_check,
 };
 
 /* Hand-kept lists: applied whatever the sources above did, and not
@@ -28,8 +36,17 @@ static const struct source *const fallbacks[] = {
 };
 
 static const struct sink *const sinks[] = {
+	/* --issue-ages sets since first: the history then records an
+	 * issue's opening as an earlier start it knew. */
+	&sink_ages,
+	/* It sets each exclusion's since for the sinks after it. */
+	&sink_history,
 	&sink_output,
 	&sink_summary,
+	/* After the job summary: the history report appended to it. */
+	&sink_history_report,
+	/* reads since: after every sink that sets it */
+	&sink_alerts,
 };
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
@@ -84,9 +101,10 @@ scan_tree(struct run *r)
 
 		r->have_tree = got >= 0;
 		r->tree_stopped = got == -2;
-		/* The runtime file needs no tree: PyTorch's harness matches. */
+		/* The runtime file needs no tree: PyTorch's harness matches;
+		 * nor does the gtest form, of C++ tests. */
 		if (got == -1)
-			diag_add(&r->diags, c->format == FMT_PYTORCH ? LOG_INFO : LOG_WARN, "test tree",
+			diag_add(&r->diags, c->format == FMT_PYTORCH || c->format == FMT_GTEST ? LOG_INFO : LOG_WARN, "test tree",
 			    "no %s under %s: without a test tree no disabled entry can become a node id",
 			    DEFAULT_TESTS_DIR, c->root);
 	}
@@ -182,6 +200,7 @@ pipeline_run(const struct config *c)
 	struct run r;
 	struct explain *explain;
 	void *state[COUNT(sources)];
+	void *check_state[COUNT(checks)];
 	struct collect *cl = NULL;
 	int show = c->log_level, rc = 0;
 
@@ -217,6 +236,8 @@ pipeline_run(const struct config *c)
 	}
 	for (size_t i = 0; i < COUNT(sources); i++)
 		state[i] = sources[i]->wanted(&r) ? sources[i]->start(&r) : NULL;
+	for (size_t i = 0; i < COUNT(checks); i++)
+		check_state[i] = checks[i]->wanted(&r) ? checks[i]->start(&r) : NULL;
 	childq_run(&r.pool, (size_t)c->parallel, r.deadline);
 	if (cl)
 		build_scope(&r, cl);
@@ -230,6 +251,9 @@ pipeline_run(const struct config *c)
 		r.sources_failed += got < 0;
 		r.found += got > 0 ? got : 0;
 	}
+	for (size_t i = 0; i < COUNT(checks); i++)
+		if (checks[i]->wanted(&r))
+			checks[i]->finish(&r, check_state[i]);
 	for (size_t i = 0; i < COUNT(always); i++)
 		if (always[i]->wanted(&r))
 			always[i]->finish(&r, always[i]->start(&r));
@@ -246,6 +270,7 @@ pipeline_run(const struct config *c)
 	for (size_t i = 0; i < COUNT(sinks) && !c->explain; i++)
 		if (sinks[i]->wanted(&r) && sinks[i]->emit(&r) < 0)
 			rc = 1;
+	history_run_free(&r);
 	exclset_free(&r.set);
 	entries_free(&r.listed);
 	blob_free(&r.list_doc);

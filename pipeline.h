@@ -23,6 +23,8 @@
 #include "testtree.h"
 
 /* What one run shares with its sources and sinks. */
+struct history;
+
 struct run {
 	const struct config *cfg;
 	struct scope scope;
@@ -50,6 +52,9 @@ struct run {
 	long found;                 /* exclusions the sources added */
 	int used_fallback;
 	size_t printed;             /* set by the output sink */
+	/* The history (history.h) the history sink read and updated, for
+	 * the sinks after it (--format markdown); NULL before it. */
+	struct history *history;
 };
 
 /* A source.  start() queues its calls on r->pool (nothing runs yet) and
@@ -74,13 +79,24 @@ struct sink {
 };
 
 extern const struct source source_list, source_trunk, source_fallback, source_extra;
+extern const struct source source_issues, source_issue_check;
 extern const struct sink sink_output, sink_summary;
+extern const struct sink sink_history, sink_history_report;
+
+/* The history report of this run (sink_history.c), for --format markdown;
+ * and the history freed at the end of the run. */
+void history_markdown(const struct run *r, struct buf *out);
+void history_run_free(struct run *r);
+extern const struct sink sink_ages, sink_alerts;
 
 /* The job summary (sink_summary.c), for its tests: the run as Markdown
  * into out, and one text made safe for a Markdown table cell or line. */
 #define SUMMARY_MAX_ROWS 200
 void summary_render(const struct run *r, struct buf *out);
 void summary_escape(struct buf *out, const char *s);
+/* [text](url), escaped, or the text alone when url is not a plain http(s)
+ * URL a link may have. */
+void summary_link(struct buf *out, const char *text, const char *url);
 
 /* The node id of a test as the fallback and the logs name it, split for the
  * keyword form, added to r->set with reason rs. */

@@ -299,8 +299,8 @@ drop_reenabled(void *arg, const struct excl *x, const struct reason *r)
 	/* A list reason of another issue still disables the test, as it
 	 * does in PyTorch; another source's reason about a test that a
 	 * re-enabled entry names goes with the entry. */
-	if (r->kind == RK_LIST)
-		return 0;
+	if (r->kind == RK_LIST || r->kind == RK_ISSUE || x->is_gtest)
+		return 0;       /* a C++ test: only its own issue re-enables it */
 	for (size_t i = 0; i < st->nkeys; i++) {
 		const struct testkey *k = &st->keys[i].k;
 
@@ -364,7 +364,7 @@ reenable_issues(struct step *st)
 			const struct reason *rs = &r->set.v[i].r[j];
 			struct issue_use *u = use_of(st, rs->issue);
 
-			if (u && rs->kind == RK_LIST && rs->key)
+			if (u && (rs->kind == RK_LIST || rs->kind == RK_ISSUE) && rs->key && strchr(rs->key, ' '))
 				add_rkey(st, rs->key, u);
 		}
 	exclset_filter(&r->set, drop_reenabled, st);
@@ -424,6 +424,10 @@ kept_test(const struct keep *kp, const struct excl *x)
 {
 	size_t cn = strlen(x->cls), nn = strlen(x->name);
 
+	/* A C++ test is kept by its gtest name "Suite.Test" only. */
+	if (x->is_gtest)
+		return !kp->is_key && strlen(kp->arg) == cn + 1 + nn && strncmp(kp->arg, x->cls, cn) == 0 &&
+		    kp->arg[cn] == '.' && strcmp(kp->arg + cn + 1, x->name) == 0;
 	if (kp->is_key && x->id)
 		return class_matches(kp->k.cls, kp->k.cls_len, x->cls, cn) &&
 		    name_matches(kp->k.name, kp->k.name_len, x->name, nn);

@@ -24,9 +24,16 @@ output_emit(struct run *r)
 	struct buf out = { 0 }, why = { 0 };
 	int rc = 0;
 
-	if (r->cfg->format == FMT_PYTORCH) {
+	if (r->cfg->format == FMT_MARKDOWN) {
+		/* The history report (sink_history.c). */
+		history_markdown(r, &out);
+		r->printed = r->set.n;
+	} else if (r->cfg->format == FMT_PYTORCH) {
 		/* PyTorch's harness skips by key: no --deselect prefixes. */
 		r->printed = output_pytorch(&r->set, &r->listed, &out, &r->diags);
+	} else if (r->cfg->format == FMT_GTEST) {
+		/* C++ tests only: no node ids, no prefixes. */
+		r->printed = output_gtest(&r->set, r->cfg->gtest_base, &out);
 	} else {
 		for (size_t i = 0; i < r->set.n; i++)
 			if (r->set.v[i].id)

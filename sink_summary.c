@@ -114,8 +114,9 @@ table_row(struct buf *out, const struct excl *x)
 	unsigned kinds = 0;
 	const char *test = x->id;
 
-	/* Without a node id (no test tree) the test is its key. */
-	for (size_t i = 0; i < x->nr && !test; i++)
+	/* Without a node id (no test tree) the test is its key; a C++ test
+	 * its gtest name. */
+	for (size_t i = 0; i < x->nr && !test && !x->is_gtest; i++)
 		test = x->r[i].key;
 	if (!test) {
 		buf_printf(&key, "%s.%s", x->cls, x->name);
@@ -123,7 +124,7 @@ table_row(struct buf *out, const struct excl *x)
 	}
 	buf_adds(out, "| <code>");
 	summary_escape(out, test);
-	buf_adds(out, "</code> | ");
+	buf_adds(out, x->is_gtest ? "</code> (gtest) | " : "</code> | ");
 	for (size_t i = 0; i < x->nr; i++) {
 		unsigned bit = 1u << (x->r[i].kind % 32);
 
@@ -178,9 +179,14 @@ summary_render(const struct run *r, struct buf *out)
 	size_t nre = 0, nwarn = diag_count(&r->diags, LOG_WARN), k;
 
 	buf_printf(out, "### exclusions: %zu %s excluded\n\n", r->set.n, r->set.n == 1 ? "test" : "tests");
-	for (int kind = 0; kind < RK_KINDS; kind++)
-		buf_printf(out, "%s%s: %zu", kind ? " · " : "", reason_kind_name((enum reason_kind)kind),
-		    exclset_count(&r->set, (enum reason_kind)kind));
+	for (int kind = 0; kind < RK_KINDS; kind++) {
+		size_t n = exclset_count(&r->set, (enum reason_kind)kind);
+
+		/* The kinds after the first four, only when the run has some. */
+		if (kind > RK_EXTRA && n == 0)
+			continue;
+		buf_printf(out, "%s%s: %zu", kind ? " · " : "", reason_kind_name((enum reason_kind)kind), n);
+	}
 	for (size_t i = 0; i < r->diags.n; i++)
 		nre += is_reenabling(&r->diags.v[i]);
 	buf_printf(out, " · re-enabled or kept: %zu · warnings: %zu\n\n", nre, nwarn);
@@ -239,3 +245,9 @@ summary_emit(struct run *r)
 }
 
 const struct sink sink_summary = { "summary", summary_wanted, summary_emit };
+
+void
+summary_link(struct buf *out, const char *text, const char *url)
+{
+	link_to(out, text, url);
+}

@@ -10,7 +10,8 @@
  *     or its first non-blank is "#"), a line (its test, URL and platforms
  *     are pieces of the line, the test is clean text, a URL's issue is the
  *     digits after its "/issues/", the platform bits are those of the
- *     names kept, none twice), or an error with a reason;
+ *     names kept, none twice; a gtest line's test is a gtest name, not a
+ *     key, not a node id, not a .py file), or an error with a reason;
  *   - collect_parse keeps exactly the lines a slow reference keeps: those
  *     with "::" and no blank before it, not starting with a blank, their
  *     trailing blanks and CRs dropped.
@@ -61,6 +62,10 @@ check_line(const char *p, size_t n)
 		struct strlist names = { 0 };
 
 		REQUIRE(h.test && *h.test && text_is_clean(h.test) && inside(h.test, p, n));
+		/* a gtest name is one, and nothing else */
+		if (h.is_gtest)
+			REQUIRE(!h.is_key && gtest_name_ok(h.test, strlen(h.test)) && !ends_with(h.test, ".py") &&
+			    !strstr(h.test, "::"));
 		if (h.url) {
 			const char *is = strstr(h.url, "/issues/");
 

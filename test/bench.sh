@@ -6,6 +6,9 @@
 #    python3's json.load and jq, best of 5 wall time and peak RSS.
 # 2. The no-network path: curl missing (exec fails at once, fallback
 #    printed), best of 20; and, for information, curl to a refused port.
+# 3. The trunk source (test/bench_trunk.sh).
+# 4. --history FILE's cost as a ratio to the same run without it
+#    (test/bench_history.sh).
 #
 # MB here is 10^6 bytes.  Peak RSS is the child's ru_maxrss (see
 # bench_gen.py measure for how it avoids counting the measuring process).
@@ -89,3 +92,7 @@ awk -v s="$M_S" -v kb="$M_KB" -v rc="$M_RC" 'BEGIN {
 # 3. The trunk source against a slow fake GitHub, and the log scanner.
 echo
 bash "$TOP/test/bench_trunk.sh"
+
+# 4. The cost of --history (a history of 10,000 runs and 1,000 tests).
+echo
+bash "$TOP/test/bench_history.sh"

@@ -2,7 +2,7 @@
 """Loopback test server for the exclusions integration tests (stdlib only).
 
 Usage: server.py --port-file FILE [--tls CERT KEY] [--delay SECONDS] [--root DIR]
-                 [--github-fixtures DIR] [--peer NAME=URL]...
+                 [--github-fixtures DIR] [--peer NAME=URL]... [--record-dir DIR]
 
 Binds 127.0.0.1 on a free port, writes the port number to FILE (atomically:
 temporary name, then rename), and serves until killed.  Every request line is
@@ -64,6 +64,17 @@ Fake GitHub (what `gh api` and curl --api-url .../api/v3 ask for):
   ratelimit, stall, badids, badjobids, hostile, bench, bench2, authlogs,
   authruns-b, authruns-c, authnext, hugecount, selflink, linkloop,
   manyfailed, distinct); unknown ones 404.
+  /api/v3/repos/OWNER/SCENARIO/issues?state=open&per_page=N&page=K
+        a JSON array of the scenario's issues from issues.json (beside
+        scenarios.json): its "filler" count of plain open issues (every
+        fifth a pull request) first, then its "issues"; only the open ones
+        when the query says state=open (else the closed ones too, so that a
+        test can prove the filter was sent); pages of per_page (default 30,
+        at most 100) with GitHub's Link header (rel="next", "last", ...).
+  /api/v3/repos/OWNER/SCENARIO/issues/NUMBER
+        one issue of the scenario, open or closed; 404 when it has none.
+  An issue of issues.json: {"number", "title", "body", "state" (default
+  open), "pull" (true: a pull request), "created_at"}.
   Every request under /api/v3 and /blobs also logs
         auth: PATH <Authorization header, or "(none)">
         agent: PATH <User-Agent header, or "(none)">
@@ -85,6 +96,32 @@ send a client elsewhere:
   A peer name this server does not know makes links_at and log_at name this
   server itself (and logs "server: no peer NAME"), so that the test sees the
   other origin was never reached.
+
+Issue ages and the tracking issue (--issue-ages, --notify-issue): for a
+repository OWNER/NAME whose NAME is no scenario of issues.json (and, for the
+list, the search and POST, ends in "track"), state kept in memory while the
+server runs, numbers from 1 in each:
+  GET  /api/v3/repos/OWNER/NAME/issues/N
+        an issue the tool made, or else one of issue-ages.json (beside
+        issues.json): {"OWNER/NAME": {"N": "created_at"}} gives {"number",
+        "state", "created_at", ...}; {"N": {"status": CODE}} answers CODE;
+        {"N": {"raw": TEXT}} answers 200 with TEXT as it is.  Else 404.
+  GET  /api/v3/repos/OWNER/NAME/issues?state=all&...
+        the repository's issues, the latest updated first, with a pull
+        request among them (it has a "pull_request" field and the marker in
+        its body: a client must leave it out); without state=all only the
+        open ones.  A NAME starting with "hidden" lists no issue the tool made
+        (as if they were past the first page): only the search finds them.
+  GET  /api/v3/search/issues?q=repo:OWNER/NAME+...+"WORD"...
+        {"total_count", "items"}: the issues whose body holds WORD.
+  POST /api/v3/repos/OWNER/NAME/issues            (JSON: title, body)
+  PATCH /api/v3/repos/OWNER/NAME/issues/N          (JSON: title, body, state)
+        make or change an issue; 401 without Authorization, 422 for a body
+        that is not a JSON object with string fields.  Each is logged as
+        "sent: METHOD PATH <the JSON body, compact>".
+  POST /hook/NAME       a webhook: 200 "ok"; the exact body is written to
+        --record-dir as hook.NAME.K (K = 1, 2, ...), its Content-Type to
+        hook.NAME.K.type, and "webhook: NAME K" is logged.
 
 --tls CERT KEY serves HTTPS (the listening socket is wrapped by an
 ssl.SSLContext; the handshake runs in the connection's own thread, so a
@@ -150,6 +187,9 @@ HOSTILE_LONG = 1024 * 1024  # the over-long line of the hostile log
 STALL_PAD = 100000          # Content-Length the stalling log announces
 
 
+GH_FIXTURES_DIR = [None]
+
+
 def load_github(folder):
     global GH_FIXTURES
     try:
@@ -160,7 +200,13 @@ def load_github(folder):
     except OSError as e:
         log("server: no GitHub fixtures in %s: %s" % (folder, e))
         scen, frame = {}, ["@@FAILURES@@"]
-    GH_FIXTURES = {"scenarios": scen, "frame": frame}
+    try:
+        with open(os.path.join(folder, "issues.json")) as f:
+            issues = json.load(f)["scenarios"]
+    except (OSError, ValueError, KeyError) as e:
+        log("server: no issue fixtures in %s: %s" % (folder, e))
+        issues = {}
+    GH_FIXTURES = {"scenarios": scen, "frame": frame, "issues": issues}
 
 
 def gh_scenario(name):
@@ -369,6 +415,206 @@ def api_logs(h, m, _query):
     return h.send_body(302, "", headers={"Location": to})
 
 
+def gh_issue_json(h, owner, scen, it):
+    number = it["number"]
+    fields = ['"url": %s' % gh_json_str("%s/api/v3/repos/%s/%s/issues/%d"
+                                        % (h.base_url(), owner, scen, number)),
+              '"html_url": %s' % gh_json_str("https://github.com/%s/%s/%s/%d" % (
+                  owner, scen, "pull" if it.get("pull") else "issues", number)),
+              '"id": %d' % (900000000 + number), '"number": %d' % number,
+              '"title": %s' % gh_json_str(it.get("title", "")),
+              '"user": {"login": "tester", "id": 1, "type": "User"}',
+              '"labels": [{"id": 1, "name": "skipped", "color": "ededed"}]',
+              '"state": %s' % gh_json_str(it.get("state", "open")),
+              '"locked": false', '"comments": 0',
+              '"created_at": %s' % gh_json_str(it.get("created_at", "2026-10-01T12:00:00Z")),
+              '"updated_at": "2026-11-30T08:00:00Z"',
+              '"closed_at": %s' % ('"2026-11-29T08:00:00Z"' if it.get("state") == "closed" else "null")]
+    if it.get("pull"):
+        fields.append('"pull_request": {"url": %s, "merged_at": null}'
+                      % gh_json_str("%s/api/v3/repos/%s/%s/pulls/%d"
+                                    % (h.base_url(), owner, scen, number)))
+    fields.append('"body": %s' % ("null" if it.get("body") is None else gh_json_str(it["body"])))
+    return "{" + ", ".join(fields) + "}"
+
+
+def gh_issues_of(scen_name):
+    scen = (GH_FIXTURES or {}).get("issues", {}).get(scen_name)
+    if scen is None:
+        return None
+    out = []
+    for i in range(scen.get("filler", 0)):
+        n = 1000 + i
+        out.append({"number": n, "title": "Flaky CI on runner %d" % n,
+                    "body": "Seen on trunk.\nPlatforms: linux", "pull": i % 5 == 4})
+    return out + scen.get("issues", [])
+
+
+def api_issues(h, m, query):
+    issues = gh_issues_of(m.group("scen"))
+    if issues is None:
+        return api_not_found(h)
+    try:
+        per_page = min(max(int((query.get("per_page") or ["30"])[0]), 1), 100)
+        page = max(int((query.get("page") or ["1"])[0]), 1)
+    except ValueError:
+        return h.send_json(422, '{"message": "Validation Failed"}')
+    if (query.get("state") or [""])[0] == "open":
+        issues = [it for it in issues if it.get("state", "open") == "open"]
+    last = max((len(issues) + per_page - 1) // per_page, 1)
+    items = [gh_issue_json(h, m.group("owner"), m.group("scen"), it)
+             for it in issues[(page - 1) * per_page:page * per_page]]
+    url = "%s/api/v3/repos/%s/%s/issues?state=%s&per_page=%d&page=" % (
+        h.base_url(), m.group("owner"), m.group("scen"),
+        (query.get("state") or ["open"])[0], per_page)
+    links = []
+    if page > 1:
+        links.append('<%s%d>; rel="prev"' % (url, page - 1))
+    if page < last:
+        links.append('<%s%d>; rel="next"' % (url, page + 1))
+        links.append('<%s%d>; rel="last"' % (url, last))
+    if page > 1:
+        links.append('<%s%d>; rel="first"' % (url, 1))
+    headers = {"Link": ", ".join(links)} if links else None
+    return h.send_json(200, "[" + ", ".join(items) + "]", headers)
+
+
+def api_issue(h, m, _query):
+    for it in gh_issues_of(m.group("scen")) or []:
+        if str(it["number"]) == m.group("num"):
+            return h.send_json(200, gh_issue_json(h, m.group("owner"), m.group("scen"), it))
+    return api_not_found(h)
+
+
+_issues_lock = threading.Lock()
+ISSUES = {}                 # "OWNER/NAME" -> [issue dict, ...]
+ISSUE_CLOCK = [0]           # a counter standing for updated_at
+PR_DECOY = {"number": 999999, "state": "open", "title": "a pull request",
+            "body": "<!-- exclusions:tracking-issue --> quoted in a pull request",
+            "pull_request": {"url": "x"}, "created_at": "2026-01-01T00:00:00Z"}
+
+
+def issue_age_fixtures():
+    try:
+        with open(os.path.join(GH_FIXTURES_DIR[0], "issue-ages.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def issue_public(i):
+    return {k: v for k, v in i.items() if k != "_clock"}
+
+
+def api_issue_any(h, m, query):
+    """/repos/O/N/issues/NUM: a scenario's (issues.json), else ours."""
+    if h.command == "GET" and gh_issues_of(m.group("scen")) is not None:
+        return api_issue(h, m, query)
+    repo = "%s/%s" % (m.group("owner"), m.group("scen"))
+    num = m.group("num")
+    if h.command == "PATCH":
+        return api_issue_patch(h, repo, int(num))
+    if h.command != "GET":
+        return api_not_found(h)
+    with _issues_lock:
+        for i in ISSUES.get(repo, []):
+            if i["number"] == int(num):
+                return h.send_json(200, json.dumps(issue_public(i)))
+    fx = issue_age_fixtures().get(repo, {}).get(num)
+    if isinstance(fx, str):
+        return h.send_json(200, json.dumps({
+            "number": int(num), "state": "open", "title": "DISABLED test",
+            "body": "Platforms: linux", "created_at": fx, "updated_at": fx,
+            "user": {"login": "pytorch-bot"}}))
+    if isinstance(fx, dict) and "status" in fx:
+        return h.send_json(fx["status"], '{"message":"status %d"}' % fx["status"])
+    if isinstance(fx, dict) and "raw" in fx:
+        return h.send_json(200, fx["raw"])
+    return api_not_found(h)
+
+
+def read_issue_json(h):
+    try:
+        d = json.loads(h.req_body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(d, dict) or not all(isinstance(v, str) for v in d.values()):
+        return None
+    return d
+
+
+def api_issue_write_check(h):
+    if not h.headers.get("Authorization"):
+        h.send_json(401, '{"message":"Requires authentication"}')
+        return None
+    d = read_issue_json(h)
+    if d is None:
+        h.send_json(422, '{"message":"Problems parsing JSON"}')
+        return None
+    log("sent: %s %s %s" % (h.command, h.path, json.dumps(d, sort_keys=True)))
+    return d
+
+
+def api_issue_patch(h, repo, num):
+    d = api_issue_write_check(h)
+    if d is None:
+        return None
+    with _issues_lock:
+        for i in ISSUES.get(repo, []):
+            if i["number"] == num:
+                for k in ("title", "body", "state"):
+                    if k in d:
+                        i[k] = d[k]
+                ISSUE_CLOCK[0] += 1
+                i["_clock"] = ISSUE_CLOCK[0]
+                return h.send_json(200, json.dumps(issue_public(i)))
+    return api_not_found(h)
+
+
+def api_issues_any(h, m, query):
+    """/repos/O/N/issues: a scenario's list (issues.json), else ours."""
+    if h.command == "GET" and gh_issues_of(m.group("scen")) is not None:
+        return api_issues(h, m, query)
+    if not m.group("scen").endswith("track"):
+        return api_issues(h, m, query) if h.command == "GET" else api_not_found(h)
+    repo = "%s/%s" % (m.group("owner"), m.group("scen"))
+    if h.command == "POST":
+        d = api_issue_write_check(h)
+        if d is None:
+            return None
+        if "title" not in d:
+            return h.send_json(422, '{"message":"title is missing"}')
+        with _issues_lock:
+            lst = ISSUES.setdefault(repo, [])
+            ISSUE_CLOCK[0] += 1
+            i = {"number": len(lst) + 1, "state": "open", "title": d["title"],
+                 "body": d.get("body", ""), "created_at": "2026-08-21T00:00:00Z",
+                 "_clock": ISSUE_CLOCK[0]}
+            lst.append(i)
+            return h.send_json(201, json.dumps(issue_public(i)))
+    if h.command != "GET":
+        return api_not_found(h)
+    state = (query.get("state") or ["open"])[0]
+    with _issues_lock:
+        lst = [] if m.group("scen").startswith("hidden") else list(ISSUES.get(repo, []))
+        lst.sort(key=lambda i: -i["_clock"])
+        out = [issue_public(i) for i in lst if state == "all" or i["state"] == "open"]
+    out.insert(0, PR_DECOY)
+    return h.send_json(200, json.dumps(out))
+
+
+def api_search_issues(h, _m, query):
+    q = (query.get("q") or [""])[0]
+    rm = re.search(r"repo:(\S+)", q)
+    wm = re.search(r'"([^"]+)"', q)
+    if not rm or not wm or "is:issue" not in q:
+        return h.send_json(422, '{"message":"Validation Failed"}')
+    with _issues_lock:
+        items = [issue_public(i) for i in ISSUES.get(rm.group(1), []) if wm.group(1) in i["body"]]
+    return h.send_json(200, json.dumps({"total_count": len(items), "incomplete_results": False,
+                                        "items": items}))
+
+
 def api_not_found(h):
     return h.send_json(404, '{"message":"Not Found",'
                        '"documentation_url":"https://docs.github.com/rest"}')
@@ -385,6 +631,10 @@ API_ROUTES = [
                 % (_SEG, _SEG, _SEG)), api_jobs),
     (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/actions/jobs/(?P<job>%s)/logs"
                 % (_SEG, _SEG, _SEG)), api_logs),
+    (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/issues" % (_SEG, _SEG)), api_issues_any),
+    (re.compile(r"/repos/(?P<owner>%s)/(?P<scen>%s)/issues/(?P<num>[0-9]+)" % (_SEG, _SEG)),
+     api_issue_any),
+    (re.compile(r"/search/issues"), api_search_issues),
 ]
 
 
@@ -455,6 +705,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.r_api(path[len("/api/v3"):], query)
         if path.startswith("/blobs/"):
             return self.r_blob(path[len("/blobs/"):])
+        if path.startswith("/hook/") and self.command == "POST":
+            return self.r_hook(path[len("/hook/"):])
         fn = {
             "/stall": self.r_stall,
             "/stall-headers": self.r_stall_headers,
@@ -471,11 +723,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
     def do_POST(self):
-        # Drain any body so that the connection stays usable, then route.
+        # Read any body (kept for the routes that want it), then route.
         n = int(self.headers.get("Content-Length") or 0)
-        if n:
-            self.rfile.read(n)
+        self.req_body = self.rfile.read(n) if n else b""
         return self.do_GET()
+
+    do_PATCH = do_POST
 
     # -- routes -----------------------------------------------------------
 
@@ -606,6 +859,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         return self.send_body(200, body)
 
+    def r_hook(self, name):
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or not self.server.record_dir:
+            return self.send_body(404, "no such hook\n")
+        with _issues_lock:
+            k = self.server.hooks.get(name, 0) + 1
+            self.server.hooks[name] = k
+        base = os.path.join(self.server.record_dir, "hook.%s.%d" % (name, k))
+        with open(base, "wb") as f:
+            f.write(self.req_body)
+        with open(base + ".type", "w") as f:
+            f.write(self.headers.get("Content-Type") or "(none)")
+        log("webhook: %s %d" % (name, k))
+        return self.send_body(200, "ok")
+
     def r_api(self, subpath, query):
         for rx, fn in API_ROUTES:
             m = rx.fullmatch(subpath)
@@ -635,6 +902,7 @@ def main():
     ap.add_argument("--root", default=os.path.join(here, "data"))
     ap.add_argument("--github-fixtures", default=os.path.join(here, "fixtures", "github"))
     ap.add_argument("--peer", action="append", default=[], metavar="NAME=URL")
+    ap.add_argument("--record-dir", default=None)
     args = ap.parse_args()
     peers = {}
     for p in args.peer:
@@ -643,6 +911,7 @@ def main():
             ap.error("--peer wants NAME=scheme://host:port, not %r" % p)
         peers[name] = url
     load_github(args.github_fixtures)
+    GH_FIXTURES_DIR[0] = args.github_fixtures
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, lambda *_: os._exit(0))
@@ -652,6 +921,8 @@ def main():
     srv.root = os.path.abspath(args.root)
     srv.tls = bool(args.tls)
     srv.peers = peers
+    srv.record_dir = args.record_dir
+    srv.hooks = {}
     if args.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls[0], args.tls[1])

@@ -43,7 +43,7 @@ run_action() {
 		env -u INPUT_PLATFORM -u INPUT_ROOT -u INPUT_TESTS_DIR -u INPUT_DISABLED_URL \
 			-u INPUT_FALLBACK -u INPUT_FORMAT -u INPUT_EXTRA_ARGS -u INPUT_GITHUB_TOKEN \
 			-u INPUT_DISABLED_TESTS_FILE -u INPUT_EXTRA -u INPUT_COLLECT -u INPUT_PYTHON \
-			-u INPUT_SUMMARY -u GITHUB_STEP_SUMMARY -u GITHUB_ENV \
+			-u INPUT_SUMMARY -u GITHUB_STEP_SUMMARY -u GITHUB_ENV -u INPUT_HISTORY \
 			-u REENABLED_ISSUES -u PR_BODY -u COMMIT_MESSAGES \
 			GITHUB_OUTPUT="$WORK/$tag.output" RUNNER_TEMP="$WORK" \
 			EXCLUSIONS_BIN="$EXCLUSIONS" "$@" \
@@ -205,6 +205,24 @@ else
 	pass "summary: the re-enabled test is not in the table"
 fi
 
+# The history input: each run recorded, its report appended to the job
+# summary after the run's own; with summary false, recorded, not reported.
+: >"$WORK/hsum.md"
+for i in 1 2; do
+	run_action "history$i" INPUT_ROOT="$SAMPLE" GITHUB_STEP_SUMMARY="$WORK/hsum.md" \
+		INPUT_HISTORY="$WORK/history.jsonl" EXCLUSIONS_NOW=$((1764547200 + i * 86400)) \
+		INPUT_EXTRA_ARGS="--no-trunk --disabled-file disabled.json -q"
+	expect_eq "history: run $i, status 0" 0 "$RC"
+done
+expect_eq "history: both runs recorded" 2 "$(grep -c '^{"run":' "$WORK/history.jsonl")"
+expect_eq "history: the history report appended each run" 2 "$(grep -c '^### exclusions: history, ' "$WORK/hsum.md")"
+expect_eq "history: after the run's own summary" "### exclusions: $direct_ids tests excluded" "$(head -n 1 "$WORK/hsum.md")"
+check "history: its chart has both runs" grep -qx '    line \['"$direct_ids, $direct_ids"'\]' "$WORK/hsum.md"
+run_action history3 INPUT_ROOT="$SAMPLE" GITHUB_STEP_SUMMARY="$WORK/hsum.md" INPUT_SUMMARY=false \
+	INPUT_HISTORY="$WORK/history.jsonl" INPUT_EXTRA_ARGS="--no-trunk --disabled-file disabled.json -q"
+expect_eq "history: summary false: still recorded" 3 "$(grep -c '^{"run":' "$WORK/history.jsonl")"
+expect_eq "history: summary false: nothing appended" 2 "$(grep -c '^### exclusions: history, ' "$WORK/hsum.md")"
+
 # Text from a list that tries to break out of the table or inject HTML:
 # every row keeps its four cell borders, no tag or link gets through.
 "$PY" - "$RUN/disabled.json" "$RUN/hostile.json" <<'PYEOF'
@@ -285,6 +303,16 @@ expect_eq "pytorch: disabled-tests-file input, relative" "0:$RUN/sub/rt.json:$ke
 	"$RC:$(output "$WORK/github_env2" DISABLED_TESTS_FILE):$(output "$WORK/pytorch2.output" count)"
 check "pytorch: GITHUB_ENV in the multi-line form with a random delimiter" \
 	grep -qE '^DISABLED_TESTS_FILE<<EXCLUSIONS_[0-9a-f]{32}$' "$WORK/github_env2"
+
+# format gtest: the filter line, its negative patterns counted (a base's
+# own included); none: an empty line and 0.
+printf '%s\n' 'A.b' 'C.d  # https://github.com/pytorch/kineto/issues/3' >"$RUN/cpp.txt"
+run_action gtest INPUT_FORMAT=gtest INPUT_EXTRA=cpp.txt INPUT_EXTRA_ARGS="--no-trunk --no-disabled-list -q --gtest-base Foo.*-Old.x"
+expect_eq "gtest: the filter line and the count of its negative patterns" "0:--gtest_filter=Foo.*-Old.x:A.b:C.d:3" \
+	"$RC:$(output "$WORK/gtest.output" args):$(output "$WORK/gtest.output" count)"
+run_action gtest0 INPUT_FORMAT=gtest INPUT_EXTRA_ARGS="--no-trunk --no-disabled-list -q"
+expect_eq "gtest: none is an empty line and 0" "0::0" \
+	"$RC:$(output "$WORK/gtest0.output" args):$(output "$WORK/gtest0.output" count)"
 
 # ---------------------------------------------------------------------------
 # extra-args are split as a shell splits words, with nothing run: a stand-in

@@ -160,7 +160,9 @@ pkgs=$(grep -oE 'need\+=\([a-z0-9.+-]+\)' "$TOP/.ci/run" | sed -E 's/^need\+=\(/
 para=$(awk 'f == 2 && NF { p = 1; print; next } f == 2 && p { exit } /^```/ { f++ }' "$TOP/README.md")
 missing=
 for p in $pkgs; do
-	printf '%s\n' "$para" | grep -qE "(^|[^a-z0-9.+-])$p([^a-z0-9.+-]|$)" || missing="$missing $p"
+	# (a name's . and + are themselves: g++)
+	pe=$(printf '%s' "$p" | sed 's/[.+]/\\&/g')
+	printf '%s\n' "$para" | grep -qE "(^|[^a-z0-9.+-])$pe([^a-z0-9.+-]|$)" || missing="$missing $p"
 done
 if [ -n "$pkgs" ] && [ -z "$missing" ] && printf '%s\n' "$para" | grep -qF '.ci/run'; then
 	pass "usage: README names the packages .ci/run installs, under its first commands"

@@ -228,6 +228,12 @@ gtest_names_and_their_place(void)
 	CHECK(!gtest_name_ok("Suite.Te st", 11));
 	CHECK(!gtest_name_ok("Suite.Test:Other.Test", 21));
 	CHECK(!gtest_name_ok("", 0));
+	CHECK(gtest_name_ok("P/Suite/1.Test/name_2", 21));
+	CHECK(!gtest_name_ok("test/x.d/", 9));
+	CHECK(!gtest_name_ok("/Suite.Test", 11));
+	CHECK(!gtest_name_ok("Suite/.Test", 11));
+	CHECK(!gtest_name_ok("Suite./Test", 11));
+	CHECK(!gtest_name_ok("a//Suite.Test", 13));
 	CHECK(exclset_add_gtest(&s, "Suite.Te-st", &fallback) == -1);
 	CHECK(s.n == 0);
 	CHECK(exclset_add_gtest(&s, "Suite.Test", &fallback) == 0);

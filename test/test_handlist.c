@@ -107,6 +107,45 @@ files_and_folders_are_node_ids(void)
 	hand_line_free(&h);
 }
 
+/* A gtest name "Suite.Test" is a C++ test; a node id, a key, a .py file
+ * and a folder stay what they were. */
+static void
+gtest_names_told_apart(void)
+{
+	struct hand_line h;
+	char why[512];
+
+	CHECK(parse("ProfilerTest.Basic https://github.com/pytorch/kineto/issues/5 platforms: linux", &h, NULL, 0) == 1);
+	CHECK(h.is_gtest && !h.is_key);
+	CHECK_STR(h.test, "ProfilerTest.Basic");
+	CHECK_STR(h.issue, "5");
+	CHECK_STR(h.platforms, "linux");
+	hand_line_free(&h);
+	CHECK(parse("\"Inst/ParamTest.Works/0\"  # flaky", &h, NULL, 0) == 1 && h.is_gtest);
+	CHECK_STR(h.test, "Inst/ParamTest.Works/0");
+	hand_line_free(&h);
+	CHECK(parse("TypedTest/1.Runs", &h, NULL, 0) == 1 && h.is_gtest);
+	hand_line_free(&h);
+	CHECK(parse("test/profiler/test_x.py::TestX::test_y", &h, NULL, 0) == 1 && !h.is_gtest && !h.is_key);
+	hand_line_free(&h);
+	CHECK(parse("test_y (__main__.TestX)", &h, NULL, 0) == 1 && !h.is_gtest && h.is_key);
+	hand_line_free(&h);
+	CHECK(parse("test_x.py", &h, NULL, 0) == 1 && !h.is_gtest);
+	hand_line_free(&h);
+	CHECK(parse("test/profiler/test_x.py", &h, NULL, 0) == 1 && !h.is_gtest);
+	hand_line_free(&h);
+	CHECK(parse("test/profiler", &h, NULL, 0) == 1 && !h.is_gtest);
+	hand_line_free(&h);
+	/* A folder with a dot is a folder when it ends in '/'. */
+	CHECK(parse("test/x.d/", &h, NULL, 0) == 1 && !h.is_gtest);
+	hand_line_free(&h);
+	/* Not a gtest name, not anything else. */
+	CHECK(parse("Suite.Test.Extra", &h, why, sizeof why) == -1);
+	CHECK(strstr(why, "gtest name (Suite.Test)") != NULL);
+	CHECK(parse("Suite.Te-st", &h, why, sizeof why) == -1);
+	CHECK(parse("Suite.Test:Other.Test", &h, why, sizeof why) == -1);
+}
+
 static void
 bad_lines_say_why(void)
 {
@@ -170,6 +209,7 @@ main(void)
 	RUN(quoted_kineto_line_with_issue_comment);
 	RUN(key_with_url_and_platforms);
 	RUN(files_and_folders_are_node_ids);
+	RUN(gtest_names_told_apart);
 	RUN(bad_lines_say_why);
 	RUN(collect_output_read_as_collected_is);
 	return 0;

@@ -345,6 +345,7 @@ format_names(void)
 	CHECK(format_parse("JSON", &f) == -1 && f == FMT_ARGS);
 	CHECK(format_parse("", &f) == -1);
 	CHECK(format_parse("pytorch", &f) == 0 && f == FMT_PYTORCH);
+	CHECK(format_parse("gtest", &f) == 0 && f == FMT_GTEST);
 }
 
 static void
@@ -473,6 +474,91 @@ pytorch_form_merges(void)
 	buf_free(&out);
 }
 
+/* The gtest form over a set of two gtest tests (one twice) and one
+ * pytest test, with base. */
+static char *
+gtest_of(const char *base, int with_tests)
+{
+	struct exclset s = { 0 };
+	struct buf out = { 0 };
+	static const struct reason extra = { .kind = RK_EXTRA, .key = "x" };
+	char *r;
+
+	add(&s, "t.py::TestA::test_a", &trunk_a);
+	if (with_tests) {
+		CHECK(exclset_add_gtest(&s, "Zeta.Last", &extra) == 0);
+		CHECK(exclset_add_gtest(&s, "Inst/Alpha.First/0", &extra) == 0);
+		CHECK(exclset_add_gtest(&s, "Zeta.Last", &fallback) == 0);
+		CHECK(exclset_add_gtest(&s, "Alpha.Second", &extra) == 0);
+	}
+	exclset_finish(&s);
+	CHECK(output_gtest(&s, base, &out) == (with_tests ? 3u : 0u) ||
+	    (base && strstr(base, "Zeta.Last")));
+	r = xstrdup(buf_str(&out));
+	exclset_free(&s);
+	buf_free(&out);
+	return r;
+}
+
+#define CHECK_GTEST(base, with, want) do { \
+	char *got_ = gtest_of(base, with); \
+	CHECK_STR(got_, want); \
+	free(got_); \
+} while (0)
+
+static void
+gtest_filter_form(void)
+{
+	struct exclset s = { 0 };
+	struct buf out = { 0 };
+	struct diags d = { 0 };
+	const char *why = NULL;
+
+	/* sorted by the whole name, each once; the pytest test left out */
+	CHECK_GTEST(NULL, 1, "--gtest_filter=-Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
+	CHECK_GTEST("", 1, "--gtest_filter=-Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
+	/* a positive base: '-' then the names */
+	CHECK_GTEST("Alpha.*:Zeta.*", 1, "--gtest_filter=Alpha.*:Zeta.*-Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
+	CHECK_GTEST("*", 1, "--gtest_filter=*-Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
+	/* a base with its own negative part: ':' then the names */
+	CHECK_GTEST("Alpha.*-Alpha.Third", 1, "--gtest_filter=Alpha.*-Alpha.Third:Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
+	CHECK_GTEST("-Beta.*", 1, "--gtest_filter=-Beta.*:Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
+	/* ending in '-' or ':': nothing more before the names */
+	CHECK_GTEST("A.*-", 1, "--gtest_filter=A.*-Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
+	CHECK_GTEST("A.*-B.x:", 1, "--gtest_filter=A.*-B.x:Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
+	/* a second '-' is part of a negative pattern: ':' all the same */
+	CHECK_GTEST("A.*-B-", 1, "--gtest_filter=A.*-B-:Alpha.Second:Inst/Alpha.First/0:Zeta.Last\n");
+	/* a name the base leaves out already is not repeated */
+	CHECK_GTEST("*-Zeta.Last", 1, "--gtest_filter=*-Zeta.Last:Alpha.Second:Inst/Alpha.First/0\n");
+	/* no gtest exclusion: the base alone, or an empty line */
+	CHECK_GTEST(NULL, 0, "\n");
+	CHECK_GTEST("Alpha.*", 0, "--gtest_filter=Alpha.*\n");
+	CHECK_GTEST("Alpha.*-B.c", 0, "--gtest_filter=Alpha.*-B.c\n");
+	/* output_render's gtest form has no base; the other forms skip gtest */
+	CHECK(exclset_add_gtest(&s, "S.T", &fallback) == 0);
+	exclset_finish(&s);
+	CHECK(output_render(&s, FMT_GTEST, &out, &d) == 1);
+	CHECK_STR(buf_str(&out), "--gtest_filter=-S.T\n");
+	CHECK(output_render(&s, FMT_ARGS, &out, &d) == 0);
+	CHECK_STR(buf_str(&out), "\n");
+	CHECK(output_render(&s, FMT_JSON, &out, &d) == 1);
+	CHECK(strstr(buf_str(&out), "\"node_id\": null, \"gtest\": \"S.T\"") != NULL);
+	CHECK(strstr(buf_str(&out), "{\"source\": \"fallback\"}") != NULL);
+	CHECK(output_pytorch(&s, NULL, &out, &d) == 0);
+	CHECK_STR(buf_str(&out), "{}\n");
+	/* the base's characters */
+	CHECK(gtest_filter_ok("", &why));
+	CHECK(gtest_filter_ok("*", &why));
+	CHECK(gtest_filter_ok("Inst/S.T/0:A?.*-B.c:D.*", &why));
+	CHECK(!gtest_filter_ok("A.b c", &why) && strstr(why, "letters, digits") != NULL);
+	CHECK(!gtest_filter_ok("A.b;rm", &why));
+	CHECK(!gtest_filter_ok("A.b\n", &why));
+	CHECK(!gtest_filter_ok("A.\xc3\xa9", &why));
+	exclset_free(&s);
+	buf_free(&out);
+	diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -489,5 +575,6 @@ main(void)
 	RUN(pytorch_form);
 	RUN(pytorch_form_merges);
 	RUN(clean_text);
+	RUN(gtest_filter_form);
 	return 0;
 }
