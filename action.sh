@@ -255,8 +255,9 @@ shell)
 	# Each word is '--deselect=...'; a quote inside one is written '\''.
 	count=$(grep -oE "(^| )'--deselect=" "$result" | wc -l) ;;
 json)
-	# Quotes inside strings are escaped, so this is only ever a key.
-	count=$(grep -o '"node_id":' "$result" | wc -l) ;;
+	# Quotes inside strings are escaped, so these are only ever keys.
+	# Entries that match no test ("unmatched") are listed, not excluded.
+	count=$(($(grep -o '"node_id":' "$result" | wc -l) - $(grep -o '"unmatched":' "$result" | wc -l))) ;;
 keyword)
 	count=$(grep -o 'not (' "$result" | wc -l) ;;
 pytorch)

@@ -422,6 +422,18 @@ from_list(struct explain *e, struct run *r)
 	int got = -1;
 
 	memset(&doc, 0, sizeof doc);
+	if (r->list_doc.p || r->list_doc.map) {
+		/* The list as the run read it (a file, a pipe or a download). */
+		job.doc = &r->list_doc;
+		if (file_guarded(&r->list_doc, parse_doc, &job) < 0 && why.len == 0)
+			buf_printf(&why, "the file shrank while it was being read");
+		if (why.len)
+			buf_printf(&e->list_note, "could not be read again (%s), so only its entries that exclude a test of this run are shown",
+			    buf_str(&why));
+		buf_free(&why);
+		return;
+	}
+	/* The source could not read it: try once more. */
 	if (c->disabled_file) {
 		struct stat st;
 

@@ -141,30 +141,61 @@ suite_chars_ok(const char *s, size_t n)
 	return 1;
 }
 
+/* White space as Python's str.split() sees it (ASCII): PyTorch splits a
+ * key with it, so runs of it, tabs and a space at either end are fine. */
+static int
+py_space(unsigned char c)
+{
+	return c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+}
+
+/* The two words of a key as str.split() makes them: [*n0, *n1) and
+ * [*s0, *s1).  Returns -1 unless there are exactly two. */
+static int
+key_words(const char *key, size_t len, size_t *n0, size_t *n1, size_t *s0, size_t *s1)
+{
+	size_t i = 0, end = len;
+
+	while (i < end && py_space((unsigned char)key[i]))
+		i++;
+	while (end > i && py_space((unsigned char)key[end - 1]))
+		end--;
+	*n0 = i;
+	while (i < end && !py_space((unsigned char)key[i]))
+		i++;
+	*n1 = i;
+	while (i < end && py_space((unsigned char)key[i]))
+		i++;
+	*s0 = i;
+	*s1 = end;
+	if (*n1 == *n0 || *s0 == *s1)
+		return -1;
+	/* A third word: the suite would hold white space. */
+	for (size_t j = *s0; j < end; j++)
+		if (py_space((unsigned char)key[j]))
+			return -1;
+	return 0;
+}
+
 int
 key_parse(const char *key, size_t len, struct testkey *k, const char **why)
 {
-	const char *sp = memchr(key, ' ', len);
 	const char *suite, *dot = NULL;
-	size_t slen;
+	size_t slen, n0, n1, s0, s1;
 
-	if (!sp) {
+	if (key_words(key, len, &n0, &n1, &s0, &s1) < 0) {
 		*why = "key is not of the form \"test_name (module.Class)\"";
 		return -1;
 	}
-	k->name = key;
-	k->name_len = (size_t)(sp - key);
+	k->name = key + n0;
+	k->name_len = n1 - n0;
 	/* Test names may hold ( ) = - but never white space or control bytes. */
-	if (has_space_or_ctrl(key, k->name_len)) {
+	if (has_space_or_ctrl(k->name, k->name_len)) {
 		*why = "test name holds white space or a control character";
 		return -1;
 	}
-	if (k->name_len == 0) {
-		*why = "empty test name";
-		return -1;
-	}
-	suite = sp + 1;
-	slen = len - k->name_len - 1;
+	suite = key + s0;
+	slen = s1 - s0;
 	if (slen < 3 || suite[0] != '(' || suite[slen - 1] != ')') {
 		*why = "key is not of the form \"test_name (module.Class)\"";
 		return -1;
@@ -205,12 +236,26 @@ key_parse(const char *key, size_t len, struct testkey *k, const char **why)
 int
 key_split(const char *key, size_t len, struct testkey *k)
 {
-	const char *sp = memchr(key, ' ', len), *suite, *end, *d;
+	const char *suite, *end, *d;
+	size_t n0, n1, s0, s1;
 
-	if (!sp || sp == key)
+	/* The common shape first: one space, no white space at the ends. */
+	const char *sp = memchr(key, ' ', len);
+
+	/* A valid key has two words: white space inside the name would make
+	 * a third, so only its ends and the suite's need a look. */
+	if (sp && sp != key && sp + 1 < key + len && !py_space((unsigned char)sp[1]) &&
+	    !py_space((unsigned char)sp[-1]) && !py_space((unsigned char)key[0]) &&
+	    !py_space((unsigned char)key[len - 1])) {
+		n0 = 0;
+		n1 = (size_t)(sp - key);
+		s0 = n1 + 1;
+		s1 = len;
+	} else if (key_words(key, len, &n0, &n1, &s0, &s1) < 0) {
 		return -1;
-	suite = sp + 1;
-	end = key + len;
+	}
+	suite = key + s0;
+	end = key + s1;
 	if (end - suite < 3 || suite[0] != '(' || end[-1] != ')')
 		return -1;
 	suite++;
@@ -220,8 +265,8 @@ key_split(const char *key, size_t len, struct testkey *k)
 	d = suite;
 	for (const char *q; (q = memchr(d, '.', (size_t)(end - d))) != NULL;)
 		d = q + 1;
-	k->name = key;
-	k->name_len = (size_t)(sp - key);
+	k->name = key + n0;
+	k->name_len = n1 - n0;
 	k->module = suite;
 	k->module_len = d > suite ? (size_t)(d - 1 - suite) : 0;
 	k->cls = d;

@@ -15,7 +15,10 @@ struct testkey {
 	const char *cls;    size_t cls_len;
 };
 
-/* Parse a key.  Returns 0, or -1 with *why set to a static reason. */
+/* Parse a key.  Returns 0, or -1 with *why set to a static reason.  The key
+ * is split on white space as PyTorch splits it (Python's str.split()): runs
+ * of spaces or tabs between the two words, and at either end, are fine;
+ * a third word is not. */
 int key_parse(const char *key, size_t len, struct testkey *k, const char **why);
 
 /* Only the shape "<name> (<suite>)", split as key_parse would split a valid

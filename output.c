@@ -131,7 +131,7 @@ json_reason(struct buf *out, const struct reason *r, int gtest)
  * its run, "issue N" with its issue) and "reasons" (everything each source
  * knows). */
 static size_t
-render_json(const struct exclset *s, struct buf *out)
+render_json(const struct exclset *s, const struct unmatched *um, size_t nu, struct buf *out)
 {
 	size_t k = 0;
 	struct buf w = { 0 };
@@ -191,7 +191,30 @@ render_json(const struct exclset *s, struct buf *out)
 		}
 		buf_adds(out, "]}");
 	}
-	buf_adds(out, k ? "\n]\n" : "]\n");
+	/* Entries that matched no test: node_id null, and why. */
+	for (size_t i = 0; i < nu; i++) {
+		const struct unmatched *u = &um[i];
+		struct reason rs = { .kind = RK_LIST, .key = u->key, .issue = u->issue, .url = u->url,
+			.platforms = u->platforms };
+
+		buf_adds(out, k || i ? ",\n  {" : "\n  {");
+		buf_adds(out, "\"node_id\": null, \"key\": ");
+		json_string(out, u->key);
+		buf_adds(out, ", \"issue\": ");
+		json_nullable(out, u->issue);
+		buf_adds(out, ", \"url\": ");
+		json_nullable(out, u->url);
+		buf_adds(out, ", \"platforms\": ");
+		json_platforms(out, u->platforms);
+		buf_adds(out, ", \"sources\": [");
+		json_string(out, reason_kind_name(RK_LIST));
+		buf_adds(out, "], \"reasons\": [");
+		json_reason(out, &rs, 0);
+		buf_adds(out, "], \"unmatched\": ");
+		json_string(out, u->why);
+		buf_printf(out, ", \"unnamed\": %s}", u->unnamed ? "true" : "false");
+	}
+	buf_adds(out, k || nu ? "\n]\n" : "]\n");
 	buf_free(&w);
 	return k;
 }
@@ -462,6 +485,13 @@ output_gtest(const struct exclset *s, const char *base, struct buf *out)
 size_t
 output_render(const struct exclset *s, enum format f, struct buf *out, struct diags *d)
 {
+	return output_render_unmatched(s, f, NULL, 0, out, d);
+}
+
+size_t
+output_render_unmatched(const struct exclset *s, enum format f, const struct unmatched *u,
+    size_t n, struct buf *out, struct diags *d)
+{
 	size_t k = 0;
 
 	out->len = 0;
@@ -470,7 +500,7 @@ output_render(const struct exclset *s, enum format f, struct buf *out, struct di
 	if (f == FMT_PYTORCH)
 		return output_pytorch(s, NULL, out, d);
 	if (f == FMT_JSON)
-		return render_json(s, out);
+		return render_json(s, u, n, out);
 	if (f == FMT_KEYWORD)
 		return render_keyword(s, out, d);
 	for (size_t i = 0; i < s->n; i++) {

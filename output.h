@@ -21,6 +21,24 @@ int format_parse(const char *s, enum format *f);
  * warning each in d.  Returns how many exclusions were rendered. */
 size_t output_render(const struct exclset *s, enum format f, struct buf *out, struct diags *d);
 
+/* An entry about tests of this run that matches none of them by PyTorch's
+ * rule (or whose tests cannot be named from the tree): nothing is printed
+ * for it, and the json form lists it (output_render_unmatched). */
+struct unmatched {
+	char *key, *issue, *url, *platforms;  /* issue, url, platforms: NULL unknown */
+	char *why;
+	int unnamed;               /* its tests cannot be named from the tree */
+};
+
+/* output_render, and in the json form, after the exclusions, one object
+ * for each of the n unmatched entries:
+ *   {"node_id": null, "key": ..., "issue": ..., "url": ..., "platforms": [...],
+ *    "sources": ["disabled-list"], "reasons": [...], "unmatched": "<why>",
+ *    "unnamed": true|false}
+ * (not counted in the return value).  Other forms ignore them. */
+size_t output_render_unmatched(const struct exclset *s, enum format f, const struct unmatched *u,
+    size_t n, struct buf *out, struct diags *d);
+
 /* The pytorch form: PyTorch's runtime file (.pytorch-disabled-tests.json,
  * what DISABLED_TESTS_FILE names), one JSON object
  *

@@ -51,6 +51,31 @@ static const struct sink *const sinks[] = {
 
 #define COUNT(a) (sizeof (a) / sizeof (a)[0])
 
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void
+run_add_unmatched(struct run *r, const char *key, const char *issue, const char *url,
+    const char *platforms, const char *why, int unnamed)
+{
+	struct unmatched *u;
+
+	if (r->nunmatched == r->capunmatched) {
+		r->capunmatched = r->capunmatched ? 2 * r->capunmatched : 16;
+		r->unmatched = xrealloc(r->unmatched, r->capunmatched * sizeof *r->unmatched);
+	}
+	u = &r->unmatched[r->nunmatched++];
+	u->key = xstrdup(key);
+	u->issue = dup_or_null(issue);
+	u->url = dup_or_null(url);
+	u->platforms = dup_or_null(platforms);
+	u->why = xstrdup(why ? why : "");
+	u->unnamed = unnamed;
+}
+
 void
 run_add_nodeid(struct run *r, const char *id, const struct reason *rs)
 {
@@ -248,6 +273,17 @@ pipeline_run(const struct config *c)
 	history_run_free(&r);
 	exclset_free(&r.set);
 	entries_free(&r.listed);
+	blob_free(&r.list_doc);
+	for (size_t i = 0; i < r.nunmatched; i++) {
+		struct unmatched *u = &r.unmatched[i];
+
+		free(u->key);
+		free(u->issue);
+		free(u->url);
+		free(u->platforms);
+		free(u->why);
+	}
+	free(r.unmatched);
 	scope_free(&r.scope);
 	tree_free(&r.tree);
 	strlist_free(&r.collected);

@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "disabled.h"
 #include "exclset.h"
+#include "file.h"
 #include "scope.h"
 #include "spawn.h"
 #include "testtree.h"
@@ -38,6 +39,14 @@ struct run {
 	 * list, whatever its tests and platforms (PyTorch's harness does the
 	 * matching); else empty. */
 	struct entries listed;
+	/* With --explain: the published list as the run read it, for the
+	 * entries that name the test but exclude nothing (explain.c); else
+	 * empty. */
+	struct blob list_doc;
+	/* Entries about tests of this run that match none of them (the json
+	 * form lists them; -v says each). */
+	struct unmatched *unmatched;
+	size_t nunmatched, capunmatched;
 	/* What the sources did, for the fallback rule and the sinks. */
 	int sources_asked, sources_failed;
 	long found;                 /* exclusions the sources added */
@@ -92,6 +101,10 @@ void summary_link(struct buf *out, const char *text, const char *url);
 /* The node id of a test as the fallback and the logs name it, split for the
  * keyword form, added to r->set with reason rs. */
 void run_add_nodeid(struct run *r, const char *id, const struct reason *rs);
+
+/* Note an entry that matched no test (copies every string; NULLs kept). */
+void run_add_unmatched(struct run *r, const char *key, const char *issue, const char *url,
+    const char *platforms, const char *why, int unnamed);
 
 /* Run the whole pipeline; returns the exit status. */
 int pipeline_run(const struct config *c);

@@ -26,6 +26,182 @@ new_rclass(struct scope *s)
 	return r;
 }
 
+static void add_fixed(struct strlist *fixed, struct buf *f, struct buf *why);
+static size_t tree_named(const struct scope *s, const char *name, size_t *lo);
+
+/*
+ * The tests of a runtime class, named as PyTorch names them:
+ * a plain class's methods; with @instantiate_parametrized_tests,
+ * <method>_<case> for each @parametrize case; in a device-generic class,
+ * <method>[_<case>]_<device>[_<dtype>], with the dtypes of
+ * @dtypesIf<DEVICE> or else @dtypes.  Methods whose parameters or dtypes
+ * are not literal go to unnamed, with why.
+ */
+static void
+expand_rclass(struct rclass *r)
+{
+	const struct tclass *tc = r->tc;
+	struct buf name = { 0 }, tmp = { 0 };
+
+	r->mstart = xmalloc((tc->methods.n + 1) * sizeof *r->mstart);
+	r->mstart[tc->methods.n] = 0;
+	for (size_t i = 0; i < tc->methods.n; i++) {
+		const char *m = tc->methods.v[i];
+		const char *pp = i < tc->method_params.n ? tc->method_params.v[i] : "";
+		struct strlist cases = { 0 }, dl = { 0 };
+		int has_cases = pp[0] == '=';
+		const char *dts;
+
+		r->mstart[i] = r->tests.n;
+		if (has_cases && pp[1]) {
+			/* one case a line */
+			for (const char *p = pp + 1; *p;) {
+				const char *nl = strchr(p, '\n');
+				size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+				strlist_addn(&cases, p, n);
+				p += n + (nl ? 1 : 0);
+			}
+		}
+		if (!r->device) {
+			/* Without instantiation, @parametrize leaves the name. */
+			if (!tc->parametrized || !pp[0]) {
+				strlist_add(&r->tests, m);
+			} else if (pp[0] == '!') {
+				strlist_add(&r->unnamed, m);
+				strlist_add(&r->unnamed_why, pp + 1);
+			} else {
+				for (size_t c = 0; c < cases.n; c++) {
+					name.len = 0;
+					buf_printf(&name, "%s_%s", m, cases.v[c]);
+					strlist_add(&r->tests, name.p);
+				}
+			}
+			strlist_free(&cases);
+			continue;
+		}
+		dts = tclass_method_dtypes(tc, i, r->device, &tmp);
+		if (pp[0] == '!' || strcmp(dts, "*") == 0) {
+			strlist_add(&r->unnamed, m);
+			strlist_add(&r->unnamed_why, pp[0] == '!' ? pp + 1 : "its dtypes are not literal");
+			strlist_free(&cases);
+			continue;
+		}
+		if (!has_cases)
+			strlist_add(&cases, "");
+		if (*dts)
+			split_commas(&dl, dts);
+		else
+			strlist_add(&dl, "");
+		for (size_t c = 0; c < cases.n; c++)
+			for (size_t d = 0; d < dl.n; d++) {
+				name.len = 0;
+				buf_adds(&name, m);
+				if (*cases.v[c])
+					buf_printf(&name, "_%s", cases.v[c]);
+				buf_printf(&name, "_%s", r->device);
+				if (*dl.v[d])
+					buf_printf(&name, "_%s", dl.v[d]);
+				strlist_add(&r->tests, name.p);
+			}
+		strlist_free(&cases);
+		strlist_free(&dl);
+	}
+	r->mstart[tc->methods.n] = r->tests.n;
+	buf_free(&name);
+	buf_free(&tmp);
+}
+
+/* The corrected node ids of method (or test) m in runtime class r: the
+ * tests its method makes, or the test of that name.  Returns how many;
+ * none for a method whose tests cannot be named. */
+static size_t
+fix_method(const struct rclass *r, const char *path, const char *m, struct strlist *fixed, struct buf *why)
+{
+	const struct tclass *tc = r->tc;
+	size_t n = 0;
+
+	for (size_t i = 0; i < tc->methods.n; i++) {
+		if (strcmp(tc->methods.v[i], m) != 0)
+			continue;
+		for (size_t j = r->mstart[i]; j < r->mstart[i + 1]; j++) {
+			struct buf f = { 0 };
+
+			buf_printf(&f, "%s::%s::%s", path, r->name, r->tests.v[j]);
+			add_fixed(fixed, &f, why);
+			buf_free(&f);
+			n++;
+		}
+		if (n == 0 && strlist_has(&r->unnamed, m))
+			buf_printf(why, " (the tests of %s::%s cannot be named from the tree)", r->name, m);
+		return n;
+	}
+	if (strlist_has(&r->tests, m)) {
+		struct buf f = { 0 };
+
+		buf_printf(&f, "%s::%s::%s", path, r->name, m);
+		add_fixed(fixed, &f, why);
+		buf_free(&f);
+		n++;
+	}
+	return n;
+}
+
+/* The tree class a base of c names: one defined before c in its file,
+ * else one of another file (imported). */
+static const struct tclass *
+base_class(const struct scope *s, const struct tclass *c, const char *name)
+{
+	size_t lo, hi = tree_named(s, name, &lo);
+	const struct tclass *other = NULL;
+
+	for (size_t j = lo; j < hi; j++) {
+		const struct tclass *b = s->byname[j];
+
+		if (strcmp(b->file, c->file) == 0) {
+			if (b->line < c->line)
+				return b;
+		} else if (!other) {
+			other = b;
+		}
+	}
+	return other;
+}
+
+/* The tests a runtime class inherits from the tree classes it derives
+ * from (a mixin's or a base test case's, named as in their own class), but
+ * does not define under the same name itself: pytest and PyTorch run them
+ * too. */
+static void
+inherit_tests(const struct scope *s, const struct tclass *c, struct rclass *r, int depth)
+{
+	if (depth >= 16)
+		return;
+	for (size_t i = 0; i < c->bases.n; i++) {
+		const struct tclass *b = base_class(s, c, c->bases.v[i]);
+		struct rclass tmp;
+
+		if (!b)
+			continue;
+		memset(&tmp, 0, sizeof tmp);
+		tmp.tc = b;
+		expand_rclass(&tmp);
+		for (size_t j = 0; j < tmp.tests.n; j++)
+			if (!strlist_has(&r->tests, tmp.tests.v[j]))
+				strlist_add(&r->tests, tmp.tests.v[j]);
+		for (size_t j = 0; j < tmp.unnamed.n; j++)
+			if (!strlist_has(&r->unnamed, tmp.unnamed.v[j])) {
+				strlist_add(&r->unnamed, tmp.unnamed.v[j]);
+				strlist_add(&r->unnamed_why, tmp.unnamed_why.v[j]);
+			}
+		strlist_free(&tmp.tests);
+		strlist_free(&tmp.unnamed);
+		strlist_free(&tmp.unnamed_why);
+		free(tmp.mstart);
+		inherit_tests(s, b, r, depth + 1);
+	}
+}
+
 static void
 add_rclass(struct scope *s, const struct tclass *tc, const char *dev)
 {
@@ -42,6 +218,8 @@ add_rclass(struct scope *s, const struct tclass *tc, const char *dev)
 	r->device = dev;
 	r->in_run = !dev || strlist_has(s->devices, dev);
 	buf_free(&b);
+	expand_rclass(r);
+	inherit_tests(s, tc, r, 0);
 }
 
 static int
@@ -154,6 +332,52 @@ index_collected(struct scope *s, const struct strlist *collected)
 	}
 }
 
+/* A base from outside the tree that makes a test case: unittest.TestCase,
+ * PyTorch's TestCase, and its kin by name (JitTestCase, NNTestCase,
+ * MultiProcessTestCase, DTensorTestBase, FSDPTest). */
+static int
+outside_test_base(const char *b)
+{
+	return ends_with(b, "TestCase") || ends_with(b, "TestBase") || ends_with(b, "Test");
+}
+
+/* Which classes of the tree are test cases: a base from outside that is
+ * one, or a class of the tree (of that name) that is one, until nothing
+ * changes. */
+static void
+mark_tests(struct scope *s)
+{
+	const struct testtree *t = s->tree;
+	int changed = 1;
+
+	s->is_test = xmalloc(t->n);
+	memset(s->is_test, 0, t->n);
+	while (changed) {
+		changed = 0;
+		for (size_t i = 0; i < t->n; i++) {
+			const struct tclass *c = &t->v[i];
+
+			for (size_t b = 0; b < c->bases.n && !s->is_test[i]; b++) {
+				size_t lo, hi = tree_named(s, c->bases.v[b], &lo);
+				int inside = 0, yes = 0;
+
+				for (size_t j = lo; j < hi; j++) {
+					size_t at = (size_t)(s->byname[j] - t->v);
+
+					if (at == i)
+						continue;   /* class X(X): an earlier X */
+					inside = 1;
+					yes |= s->is_test[at];
+				}
+				if (yes || (!inside && outside_test_base(c->bases.v[b]))) {
+					s->is_test[i] = 1;
+					changed = 1;
+				}
+			}
+		}
+	}
+}
+
 void
 scope_init(struct scope *s, const struct testtree *tree,
     const struct strlist *collected, const struct strlist *devices, const char *filter)
@@ -163,9 +387,18 @@ scope_init(struct scope *s, const struct testtree *tree,
 	s->collected = collected;
 	s->devices = devices;
 	s->filter = filter;
+	if (tree && tree->n) {
+		s->byname = xmalloc(tree->n * sizeof *s->byname);
+		for (size_t i = 0; i < tree->n; i++)
+			s->byname[s->nbyname++] = &tree->v[i];
+		qsort(s->byname, s->nbyname, sizeof *s->byname, cmp_tclass_name);
+		mark_tests(s);
+	}
 	for (size_t i = 0; tree && i < tree->n; i++) {
 		const struct tclass *tc = &tree->v[i];
 
+		if (!s->is_test[i])
+			continue;   /* a helper: pytest and PyTorch run none of it */
 		if (!tc->device_generic) {
 			add_rclass(s, tc, NULL);
 			continue;
@@ -175,12 +408,6 @@ scope_init(struct scope *s, const struct testtree *tree,
 		for (size_t d = 0; all_devices[d]; d++)
 			if (tclass_has_device(tc, all_devices[d]))
 				add_rclass(s, tc, all_devices[d]);
-	}
-	if (tree && tree->n) {
-		s->byname = xmalloc(tree->n * sizeof *s->byname);
-		for (size_t i = 0; i < tree->n; i++)
-			s->byname[s->nbyname++] = &tree->v[i];
-		qsort(s->byname, s->nbyname, sizeof *s->byname, cmp_tclass_name);
 	}
 	if (collected)
 		index_collected(s, collected);
@@ -280,9 +507,11 @@ scope_has(const struct scope *s, const struct testkey *k)
 	if (s->collected || s->tree) {
 		if (!s->nrc || !maybe_prefix(s, k->cls, k->cls_len))
 			return 0;
+		/* PyTorch ignores the module: the class decides, one with tests
+		 * (a test case without tests runs nothing). */
 		for (size_t i = first_candidate(s, k->cls, k->cls_len);
 		    i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len); i++)
-			if (module_matches_path(k->module, k->module_len, s->rc[i].file))
+			if (!s->rc[i].tc || s->rc[i].tests.n || s->rc[i].unnamed.n)
 				return 1;
 		return 0;
 	}
@@ -300,168 +529,6 @@ add_id(struct strlist *ids, const char *file, const char *cls, const char *meth,
 	buf_free(&b);
 }
 
-/* Is dev one of the '_'-separated chunks of the n bytes at p? */
-static int
-has_chunk(const char *p, size_t n, const char *dev)
-{
-	size_t dl = strlen(dev);
-
-	for (size_t i = 0; i + dl <= n; i++)
-		if ((i == 0 || p[i - 1] == '_') && memcmp(p + i, dev, dl) == 0 &&
-		    (i + dl == n || p[i + dl] == '_'))
-			return 1;
-	return 0;
-}
-
-/* Where the last "_" dev "_" of the n bytes at p starts, when what follows
- * it is a dtype suffix; else 0. */
-static size_t
-device_then_dtype(const char *p, size_t n, const char *dev)
-{
-	size_t dl = strlen(dev);
-
-	for (size_t i = n; i > dl + 2; i--) {
-		size_t at = i - dl - 2;
-
-		if (p[at] == '_' && memcmp(p + at + 1, dev, dl) == 0 && p[at + dl + 1] == '_')
-			return is_dtype_suffix(p + at + dl + 2, n - at - dl - 2) ? at : 0;
-	}
-	return 0;
-}
-
-/* Add the node ids of one dtype list ("float32,int64", or "*": every dtype,
- * as a prefix) after stem + "_". */
-static void
-add_dtype_ids(const struct rclass *r, struct buf *stem, const char *dts, struct strlist *ids)
-{
-	const struct tclass *tc = r->tc;
-	struct strlist dl = { 0 };
-	size_t l = stem->len;
-
-	if (strcmp(dts, "*") == 0) {
-		buf_addc(stem, '_');
-		add_id(ids, tc->file, r->name, stem->p, stem->len);
-		stem->len = l;
-		return;
-	}
-	split_commas(&dl, dts);
-	for (size_t d = 0; d < dl.n; d++) {
-		buf_printf(stem, "_%s", dl.v[d]);
-		add_id(ids, tc->file, r->name, stem->p, stem->len);
-		stem->len = l;
-	}
-	strlist_free(&dl);
-}
-
-/*
- * One method of a device-generic class, as PyTorch names its tests on
- * device D: <method>_D, or <method>_D_<dtype> when it has dtypes, and with
- * parameters (@parametrize, @ops, @modules) <method>_<params>_D[_<dtype>]:
- * the parameters always come before the device.  An entry names one of
- * them, or (PyTorch drops a dtype and the device before it) the name
- * without _D_<dtype>, which stands for every dtype.  *misordered is set
- * when the entry names the device after the method and then something
- * that is not a dtype: parameters after the device, a name PyTorch never
- * makes.
- */
-static void
-map_device_method(const struct rclass *r, size_t mi, const struct testkey *k, struct strlist *ids,
-    int *misordered)
-{
-	const struct tclass *tc = r->tc;
-	const char *m = tc->methods.v[mi], *dts = tc->method_dtypes.v[mi], *dev = r->device;
-	int param = tc->parametrized || (mi < tc->method_kinds.len && tc->method_kinds.p[mi] == 'p');
-	size_t ml = strlen(m), dl = strlen(dev), en = k->name_len, rl, at;
-	const char *e = k->name, *rest;
-	struct buf stem = { 0 };
-
-	if (en <= ml + 1 || memcmp(e, m, ml) != 0 || e[ml] != '_') {
-		/* The bare name stands for every dtype of a method with
-		 * dtypes (never for a parametrized one). */
-		if (en == ml && memcmp(e, m, ml) == 0 && *dts && !param) {
-			buf_add(&stem, m, ml);
-			buf_printf(&stem, "_%s", dev);
-			add_dtype_ids(r, &stem, dts, ids);
-			buf_free(&stem);
-		}
-		return;
-	}
-	/* e is <method>_<rest>. */
-	rest = e + ml + 1;
-	rl = en - ml - 1;
-	if (!param) {
-		if (rl == dl && memcmp(rest, dev, dl) == 0) {
-			if (!*dts)
-				add_id(ids, tc->file, r->name, e, en);
-		} else if (rl > dl + 1 && memcmp(rest, dev, dl) == 0 && rest[dl] == '_') {
-			if (*dts && is_dtype_suffix(rest + dl + 1, rl - dl - 1))
-				add_id(ids, tc->file, r->name, e, en);
-			else
-				*misordered = 1;
-		}
-		return;
-	}
-	if (rl >= dl && memcmp(rest, dev, dl) == 0 && (rl == dl || rest[dl] == '_')) {
-		/* <method>_D...: the device where the parameters go.  (No
-		 * parametrization of PyTorch's names its first case after a
-		 * device: an op, "name_value", a dtype.) */
-		*misordered = 1;
-	} else if (rl > dl + 1 && rest[rl - dl - 1] == '_' && memcmp(rest + rl - dl, dev, dl) == 0) {
-		/* <method>_<params>_D: a test unless its dtypes are known to
-		 * be there. */
-		if (!*dts || strcmp(dts, "*") == 0)
-			add_id(ids, tc->file, r->name, e, en);
-	} else if (*dts && (at = device_then_dtype(rest, rl, dev)) > 0) {
-		add_id(ids, tc->file, r->name, e, en);   /* <method>_<params>_D_<dtype> */
-	} else if (has_chunk(rest, rl, dev)) {
-		*misordered = 1;
-	} else if (*dts) {
-		/* <method>_<params>: every dtype of that variant. */
-		buf_add(&stem, e, en);
-		buf_printf(&stem, "_%s", dev);
-		add_dtype_ids(r, &stem, dts, ids);
-		buf_free(&stem);
-	}
-}
-
-/* The node ids of one entry within one runtime class. */
-static size_t
-map_rclass(const struct rclass *r, const struct testkey *k, struct strlist *ids, int *misordered)
-{
-	const struct tclass *tc = r->tc;
-	size_t added = 0;
-
-	for (size_t i = 0; i < tc->methods.n; i++) {
-		const char *m = tc->methods.v[i], *dts = tc->method_dtypes.v[i];
-		size_t before = ids->n, ml = strlen(m);
-
-		if (r->device) {
-			map_device_method(r, i, k, ids, misordered);
-		} else if (!*dts) {
-			/* One test per method; parametrized ones have more
-			 * after the name. */
-			if (name_matches(k->name, k->name_len, m, ml))
-				add_id(ids, tc->file, r->name, m, ml);
-			else if (tc->parametrized && k->name_len > ml + 1 &&
-			    memcmp(k->name, m, ml) == 0 && k->name[ml] == '_')
-				add_id(ids, tc->file, r->name, k->name, k->name_len);
-		} else if (k->name_len > ml + 1 && memcmp(k->name, m, ml) == 0 && k->name[ml] == '_') {
-			/* One dtype variant (or a parametrized one of it). */
-			add_id(ids, tc->file, r->name, k->name, k->name_len);
-		} else if (ml == k->name_len && memcmp(m, k->name, k->name_len) == 0) {
-			/* The bare name: PyTorch drops the dtype suffix, so
-			 * every dtype variant is meant. */
-			struct buf stem = { 0 };
-
-			buf_add(&stem, m, ml);
-			add_dtype_ids(r, &stem, dts, ids);
-			buf_free(&stem);
-		}
-		added += ids->n - before;
-	}
-	return added;
-}
-
 static void
 dotted_path(struct buf *b, const struct testkey *k)
 {
@@ -472,11 +539,61 @@ dotted_path(struct buf *b, const struct testkey *k)
 	buf_adds(b, ".py");
 }
 
+/* Is the module dotted (not __main__) and another file than path? */
+static int
+module_elsewhere(const struct testkey *k, const char *path)
+{
+	return k->module_len && !(k->module_len == 8 && memcmp(k->module, "__main__", 8) == 0) &&
+	    !module_matches_path(k->module, k->module_len, path);
+}
+
+static void
+module_note(struct buf *note, const struct testkey *k, const char *path)
+{
+	if (!note || !module_elsewhere(k, path) || note->len)
+		return;
+	buf_printf(note, "the module %.*s names another file than %s; PyTorch ignores the module, so the entry applies there",
+	    (int)k->module_len, k->module, path);
+}
+
+/* Does the entry name start a test of the list (tests t such that t starts
+ * with name + "_")?  The first such, for messages. */
+static const char *
+started_test(const struct strlist *tests, const struct testkey *k)
+{
+	for (size_t i = 0; i < tests->n; i++) {
+		const char *t = tests->v[i];
+
+		if (strncmp(t, k->name, k->name_len) == 0 && t[k->name_len] == '_')
+			return t;
+	}
+	return NULL;
+}
+
+/* Does the entry's name hold "_<dev>_" followed by something that is not
+ * a dtype suffix: the device before other parts of the name? */
+static int
+device_misplaced(const struct testkey *k, const char *dev)
+{
+	size_t dl = strlen(dev);
+	const char *n = k->name;
+	size_t nl = k->name_len;
+
+	for (size_t i = 1; i + dl + 1 < nl; i++)
+		if (n[i - 1] == '_' && memcmp(n + i, dev, dl) == 0 && n[i + dl] == '_' &&
+		    !is_dtype_suffix(n + i + dl + 1, nl - i - dl - 1))
+			return 1;
+	return 0;
+}
+
 size_t
-scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, struct buf *why)
+scope_map_ex(const struct scope *s, const struct testkey *k, struct strlist *ids, struct buf *why,
+    enum map_status *status, struct buf *note)
 {
 	size_t added = 0, classes = 0, not_run = 0;
 
+	if (status)
+		*status = MAP_OK;
 	if (s->collected) {
 		/* The classes the entry's class is a prefix of, by the index;
 		 * then their tests. */
@@ -484,7 +601,7 @@ scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, s
 		    i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len); i++) {
 			const struct rclass *r = &s->rc[i];
 
-			if (r->tc || !module_matches_path(k->module, k->module_len, r->file))
+			if (r->tc)
 				continue;
 			for (size_t j = r->first; j < r->first + r->count; j++) {
 				const struct citem *it = &s->items[j];
@@ -492,44 +609,91 @@ scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, s
 
 				if (name_matches(k->name, k->name_len, m, strlen(m))) {
 					strlist_add(ids, it->id);
+					module_note(note, k, r->file);
 					added++;
 				}
 			}
 		}
 		if (!added)
-			buf_printf(why, "no collected test of class %.*s is named %.*s",
+			buf_printf(why, "no collected test of class %.*s is named %.*s by PyTorch's rule (class prefix, suffix removal): PyTorch does not skip anything for this entry either",
 			    (int)k->cls_len, k->cls, (int)k->name_len, k->name);
 		return added;
 	}
 	if (s->tree) {
-		int misordered = 0;
+		const struct rclass *ur = NULL, *started_r = NULL;
+		const char *um = NULL, *uwhy = NULL, *started = NULL, *misordered = NULL;
+		struct buf c = { 0 };
+		size_t lo, hi;
 
 		for (size_t i = s->nrc ? first_candidate(s, k->cls, k->cls_len) : 0;
 		    i < s->nrc && class_matches(k->cls, k->cls_len, s->rc[i].name, s->rc[i].len); i++) {
 			const struct rclass *r = &s->rc[i];
 
-			if (!module_matches_path(k->module, k->module_len, r->tc->file))
-				continue;
 			classes++;
 			if (!r->in_run) {
 				not_run++;
 				continue;
 			}
-			added += map_rclass(r, k, ids, &misordered);
+			for (size_t j = 0; j < r->tests.n; j++) {
+				const char *t = r->tests.v[j];
+
+				if (name_matches(k->name, k->name_len, t, strlen(t))) {
+					add_id(ids, r->file, r->name, t, strlen(t));
+					module_note(note, k, r->file);
+					added++;
+				}
+			}
+			/* A method whose tests cannot be named, that the
+			 * entry may mean: <method> or <method>_... */
+			for (size_t j = 0; j < r->unnamed.n && !ur; j++) {
+				const char *u = r->unnamed.v[j];
+				size_t ul = strlen(u);
+
+				if (k->name_len >= ul && memcmp(k->name, u, ul) == 0 &&
+				    (k->name_len == ul || k->name[ul] == '_')) {
+					ur = r;
+					um = u;
+					uwhy = r->unnamed_why.v[j];
+				}
+			}
+			if (!started && (started = started_test(&r->tests, k)) != NULL)
+				started_r = r;
+			if (r->device && !misordered && device_misplaced(k, r->device))
+				misordered = r->device;
 		}
-		if (!added && classes == 0)
-			buf_printf(why, "no class of the test tree starts with %.*s",
-			    (int)k->cls_len, k->cls);
-		else if (!added && not_run == classes)
-			buf_printf(why, "class %.*s runs only for devices outside --devices",
-			    (int)k->cls_len, k->cls);
-		else if (!added && misordered)
-			buf_printf(why, "no test of class %.*s* in the tree matches %.*s by PyTorch's rules: the name has the device before other parts, but PyTorch names device-generic tests <method>_<parameters>_<device>[_<dtype>]",
-			    (int)k->cls_len, k->cls, (int)k->name_len, k->name);
-		else if (!added)
-			buf_printf(why, "no test of class %.*s* in the tree matches %.*s by PyTorch's rules",
-			    (int)k->cls_len, k->cls, (int)k->name_len, k->name);
-		return added;
+		if (ur) {
+			if (status)
+				*status = MAP_UNNAMED;
+			if (added && note && !note->len)
+				buf_printf(note, "more tests of %s::%s may be meant, but cannot be named from the tree: %s %s (--collect names them)",
+				    ur->file, ur->name, um, uwhy);
+			else if (!added)
+				buf_printf(why, "cannot be named from the tree: %s of %s (%s): %s; --collect names its tests exactly",
+				    um, ur->name, ur->file, uwhy);
+			return added;
+		}
+		if (added)
+			return added;
+		buf_add(&c, k->cls, k->cls_len);
+		hi = tree_named(s, buf_str(&c), &lo);
+		if (classes == 0 && lo < hi && !s->is_test[s->byname[lo] - s->tree->v])
+			buf_printf(why, "class %s (%s) is not a test class: it derives from no test case, so nothing runs it",
+			    c.p, s->byname[lo]->file);
+		else if (classes == 0)
+			buf_printf(why, "no test class of the test tree starts with %s", buf_str(&c));
+		else if (not_run == classes)
+			buf_printf(why, "class %s runs only for devices outside --devices", buf_str(&c));
+		else if (misordered)
+			buf_printf(why, "no test of class %s* in the tree matches %.*s by PyTorch's rule: the name has the device (%s) before other parts, but PyTorch names device-generic tests <method>_<parameters>_<device>[_<dtype>]; PyTorch does not skip anything for this entry either",
+			    buf_str(&c), (int)k->name_len, k->name, misordered);
+		else if (started)
+			buf_printf(why, "%.*s is only the start of %s::%s::%s (a parametrized test's base name, or another test), and PyTorch compares whole names: PyTorch does not skip anything for this entry either",
+			    (int)k->name_len, k->name, started_r->file, started_r->name, started);
+		else
+			buf_printf(why, "no test of class %s* in the tree matches %.*s by PyTorch's rule: PyTorch does not skip anything for this entry either",
+			    buf_str(&c), (int)k->name_len, k->name);
+		buf_free(&c);
+		return 0;
 	}
 	if (k->module_len == 0 || (k->module_len == 8 && memcmp(k->module, "__main__", 8) == 0)) {
 		buf_printf(why, "module __main__ names no file, and there is no test tree to find the class in (see --root, --tests-dir)");
@@ -545,30 +709,31 @@ scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, s
 	return 1;
 }
 
+size_t
+scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, struct buf *why)
+{
+	return scope_map_ex(s, k, ids, why, NULL, NULL);
+}
+
 static int
 file_in_tree(const struct testtree *t, const char *path)
 {
 	return strlist_has(&t->files, path);
 }
 
-/* Could m name tests of method meth in runtime class r: a prefix of one
- * of its tests, or one of its variants? */
+/* Could m name tests of runtime class r: the start of one of its tests
+ * (pytest's --deselect is a prefix), or of a method whose tests cannot be
+ * named (then it cannot be checked)? */
 static int
-names_method(const struct rclass *r, const char *meth, const char *m)
+names_test(const struct rclass *r, const char *m)
 {
-	struct buf stem = { 0 };
-	size_t ml = strlen(meth);
-	int ok;
-
-	buf_adds(&stem, meth);
-	if (r->device)
-		buf_printf(&stem, "_%s", r->device);
-	ok = starts_with(buf_str(&stem), m) || (starts_with(m, stem.p) && m[stem.len] == '_');
-	/* <method>_<params>_<device>[_<dtype>] */
-	if (!ok && r->device && strncmp(m, meth, ml) == 0 && m[ml] == '_')
-		ok = has_chunk(m + ml + 1, strlen(m + ml + 1), r->device);
-	buf_free(&stem);
-	return ok;
+	for (size_t i = 0; i < r->tests.n; i++)
+		if (starts_with(r->tests.v[i], m))
+			return 1;
+	for (size_t i = 0; i < r->unnamed.n; i++)
+		if (starts_with(m, r->unnamed.v[i]) || starts_with(r->unnamed.v[i], m))
+			return 1;
+	return 0;
 }
 
 /* A corrected node id, when it is clean text (a tree's file names are not
@@ -632,9 +797,8 @@ scope_check(const struct scope *s, const char *id, struct strlist *fixed, struct
 		/* The class runs under this name; is the test there? */
 		if (m.len == 0)
 			goto out;
-		for (size_t j = 0; j < r->tc->methods.n; j++)
-			if (names_method(r, r->tc->methods.v[j], m.p))
-				goto out;
+		if (names_test(r, m.p))
+			goto out;
 		buf_printf(why, "class %s has no test %s", c.p, m.p);
 		stale = 1;
 		goto out;
@@ -656,14 +820,21 @@ scope_check(const struct scope *s, const char *id, struct strlist *fixed, struct
 			if (r->tc != tc || !r->in_run)
 				continue;
 			buf_printf(why, "%s %s", any++ ? "," : "", r->name);
-			buf_printf(&f, "%s::%s", p.p, r->name);
-			if (m.len)
-				buf_printf(&f, "::%s_%s", m.p, r->device);
-			add_fixed(fixed, &f, why);
+			if (m.len) {
+				fix_method(r, p.p, m.p, fixed, why);
+			} else {
+				buf_printf(&f, "%s::%s", p.p, r->name);
+				add_fixed(fixed, &f, why);
+			}
 			buf_free(&f);
 		}
 		if (!any)
 			buf_printf(why, " nothing for --devices");
+		stale = 1;
+		goto out;
+	}
+	if (tc && !s->is_test[tc - s->tree->v]) {
+		buf_printf(why, "class %s is not a test class: it derives from no test case, so nothing runs it", c.p);
 		stale = 1;
 		goto out;
 	}
@@ -673,11 +844,23 @@ scope_check(const struct scope *s, const char *id, struct strlist *fixed, struct
 	stale = 1;
 	/* The class may have moved to another file. */
 	for (size_t i = lo; i < hi; i++) {
-		if (!s->byname[i]->device_generic) {
+		const struct tclass *o = s->byname[i];
+
+		if (!o->device_generic && s->is_test[o - s->tree->v]) {
 			struct buf f = { 0 };
 
-			buf_printf(&f, "%s::%s%s%s", s->byname[i]->file, c.p, m.len ? "::" : "", m.len ? m.p : "");
-			add_fixed(fixed, &f, why);
+			/* Its runtime class: the tests it defines. */
+			for (size_t j = s->nrc ? first_candidate(s, c.p, c.len) : 0;
+			    j < s->nrc && strcmp(s->rc[j].name, c.p) == 0; j++) {
+				if (s->rc[j].tc != o)
+					continue;
+				if (!m.len) {
+					buf_printf(&f, "%s::%s", o->file, c.p);
+					add_fixed(fixed, &f, why);
+				} else {
+					fix_method(&s->rc[j], o->file, m.p, fixed, why);
+				}
+			}
 			buf_free(&f);
 		}
 	}
@@ -843,11 +1026,17 @@ scope_free(struct scope *s)
 {
 	for (size_t i = 0; i < s->nrc; i++) {
 		free(s->rc[i].name);
+		strlist_free(&s->rc[i].tests);
+		free(s->rc[i].mstart);
+		strlist_free(&s->rc[i].unnamed);
+		strlist_free(&s->rc[i].unnamed_why);
 		if (!s->rc[i].tc)
 			free((char *)s->rc[i].file);
 	}
 	free(s->rc);
 	free(s->byname);
+	free(s->is_test);
+	s->is_test = NULL;
 	free(s->items);
 	free(s->sorted);
 	s->rc = NULL;

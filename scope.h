@@ -22,6 +22,12 @@ struct rclass {
 	const char *device;        /* NULL for a plain class */
 	int in_run;                /* device is one of --devices */
 	size_t first, count;       /* --collected: its tests, in scope.items */
+	/* From the tree: the names of its tests, as PyTorch makes them
+	 * (parametrized, per device and dtype), and the methods whose tests
+	 * cannot be named from the source, each with why. */
+	struct strlist tests;
+	size_t *mstart;            /* method i's tests: tests[mstart[i], mstart[i + 1]) */
+	struct strlist unnamed, unnamed_why;
 };
 
 /* A collected node id "path::Class::test" with its parts' places. */
@@ -47,6 +53,9 @@ struct scope {
 	const char **sorted;
 	size_t nsorted;
 	const struct strlist *devices;
+	/* One per tree class: does it derive from a test case (directly, or
+	 * through classes of the tree)?  Only those are test classes. */
+	unsigned char *is_test;
 	const char *filter;
 	/* A quick no for most entries of a large list: what every runtime
 	 * class name starts with, and which bytes may follow that. */
@@ -60,9 +69,23 @@ void scope_init(struct scope *s, const struct testtree *tree,
 /* Is the entry about a test of this run at all? */
 int scope_has(const struct scope *s, const struct testkey *k);
 
-/* Append to ids the node ids of the tests the entry disables.  Returns how
- * many were added; when none, why says why. */
+/* Append to ids the node ids of the tests the entry disables, by PyTorch's
+ * rule (the class a prefix of the test's class, the name the test's or the
+ * test's without its dtype suffix; the module never restricts it).
+ * Returns how many were added; when none, why says why. */
 size_t scope_map(const struct scope *s, const struct testkey *k, struct strlist *ids, struct buf *why);
+
+/* What scope_map found besides the ids. */
+enum map_status {
+	MAP_OK,                    /* ids added, or none and PyTorch skips none */
+	MAP_UNNAMED                /* tests it may disable cannot be named from the tree */
+};
+
+/* scope_map, and: *status; in note (when not NULL), a word on a dotted
+ * module that names another file than the tests found (PyTorch ignores
+ * the module). */
+size_t scope_map_ex(const struct scope *s, const struct testkey *k, struct strlist *ids, struct buf *why,
+    enum map_status *status, struct buf *note);
 
 /* Check a hand-written node id (the fallback list).  Returns 0 when it names
  * tests of this run (or cannot be checked), else 1 with why set and, where

@@ -39,7 +39,8 @@ output_emit(struct run *r)
 			if (r->set.v[i].id)
 				strlist_add(&printed, r->set.v[i].id);
 		scope_collateral(&r->scope, &printed, &r->diags);
-		r->printed = output_render(&r->set, r->cfg->format, &out, &r->diags);
+		r->printed = output_render_unmatched(&r->set, r->cfg->format, r->unmatched, r->nunmatched,
+		    &out, &r->diags);
 	}
 	if (file_write_atomic(r->cfg->output, out.p, out.len, &why) < 0) {
 		diag_add(&r->diags, LOG_WARN, "", "cannot write the result: %s", buf_str(&why));

@@ -514,7 +514,7 @@ static size_t
 map_entries(struct list *l, const struct entries *ents)
 {
 	struct run *r = l->r;
-	struct buf why = { 0 };
+	struct buf why = { 0 }, note = { 0 };
 	unsigned unmapped = 0;
 	size_t added = 0;
 
@@ -526,10 +526,13 @@ map_entries(struct list *l, const struct entries *ents)
 			.url = e->url, .platforms = e->platforms };
 		const char *issue = *e->issue ? e->issue : "unknown";
 
+		enum map_status st;
+
 		if (e->mark != KEPT_MAP)
 			continue;
 		why.len = 0;
-		if (scope_map(&r->scope, &e->k, &ids, &why) == 0) {
+		note.len = 0;
+		if (scope_map_ex(&r->scope, &e->k, &ids, &why, &st, &note) == 0) {
 			/* The runtime file needs no node id: PyTorch's harness
 			 * matches the entry itself. */
 			if (r->cfg->format == FMT_PYTORCH)
@@ -544,6 +547,9 @@ map_entries(struct list *l, const struct entries *ents)
 				    buf_str(&why));
 			/* With the tests at hand we know it matches nothing;
 			 * without, the keyword form can still name it. */
+			if (r->scope.tree || r->scope.collected)
+				run_add_unmatched(r, e->key, rs.issue, e->url, e->platforms, buf_str(&why),
+				    st == MAP_UNNAMED);
 			if (!r->scope.tree && !r->scope.collected) {
 				char *cls = xstrndup(e->k.cls, e->k.cls_len);
 				char *name = xstrndup(e->k.name, e->k.name_len);
@@ -563,12 +569,15 @@ map_entries(struct list *l, const struct entries *ents)
 			added++;
 			diag_add(&r->diags, LOG_DEBUG, SRC, "%s -> %s", e->key, ids.v[j]);
 		}
+		if (note.len)
+			diag_add(&r->diags, LOG_DEBUG, SRC, "%s: %s", e->key, note.p);
 		strlist_free(&ids);
 	}
 	if (unmapped > WARN_UNMAPPED)
 		diag_add(&r->diags, LOG_WARN, SRC, "%u more in-scope entries without a node id (-v lists them)",
 		    unmapped - WARN_UNMAPPED);
 	buf_free(&why);
+	buf_free(&note);
 	return added;
 }
 
@@ -625,6 +634,12 @@ list_finish(struct run *r, void *state)
 		diag_add_at(&r->diags, LOG_WARN, SRC, shown(where, strlen(where), 0),
 		    "none of its %ld entries is well-formed", seen);
 		goto out;
+	}
+	/* --explain reads it again for the entries that name its test but
+	 * exclude nothing: the run's copy, not a second download. */
+	if (c->explain && !r->list_doc.p && !r->list_doc.map) {
+		r->list_doc = doc;
+		memset(&doc, 0, sizeof doc);
 	}
 	added = map_entries(l, &ents);
 	diag_add(&r->diags, LOG_INFO, SRC,

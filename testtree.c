@@ -19,7 +19,7 @@
  * (triple-quoted ones hold whole scripts with "class X:" at column 0),
  * comments, line continuations and bracketed expressions.
  */
-enum tok_kind { T_END, T_NAME, T_STRING, T_OP, T_OTHER };
+enum tok_kind { T_END, T_NAME, T_STRING, T_OP, T_NUM };
 
 struct lexer {
 	const char *s, *end, *p;
@@ -36,6 +36,8 @@ struct tok {
 	int first;          /* first token of a logical line */
 	int col;
 	int line;
+	int prefixed;       /* STRING: r"", b"", f"" ... */
+	int triple;         /* STRING: triple-quoted */
 };
 
 static int
@@ -60,6 +62,8 @@ lex_string(struct lexer *lx, struct tok *t)
 
 	t->kind = T_STRING;
 	t->p = p;
+	t->prefixed = 0;
+	t->triple = triple;
 	while (p < lx->end) {
 		if (*p == '\\') {
 			if (p + 1 < lx->end && p[1] == '\n')
@@ -140,9 +144,24 @@ lex_next(struct lexer *lx, struct tok *t)
 		if (q < lx->end && (*q == '"' || *q == '\'') && q - p <= 2) {
 			lx->p = q;
 			lex_string(lx, t);
+			t->prefixed = 1;
 			return;
 		}
 		t->kind = T_NAME;
+		t->p = p;
+		t->len = (size_t)(q - p);
+		lx->p = q;
+		return;
+	}
+	if ((*p >= '0' && *p <= '9') || (*p == '.' && p + 1 < lx->end && p[1] >= '0' && p[1] <= '9')) {
+		/* A number: 10, 1.5, 1e-3, 0x1f, 1_000, 2j. */
+		const char *q = p;
+
+		while (q < lx->end && (name_char((unsigned char)*q) || *q == '.' ||
+		    ((*q == '+' || *q == '-') && (q[-1] == 'e' || q[-1] == 'E') &&
+		    !(p[0] == '0' && q - p > 1 && (p[1] == 'x' || p[1] == 'X')))))
+			q++;
+		t->kind = T_NUM;
 		t->p = p;
 		t->len = (size_t)(q - p);
 		lx->p = q;
@@ -257,20 +276,435 @@ read_instantiation(struct lexer *lx, struct pending *pd, int device)
 	}
 }
 
+/* ---- literal arguments of decorators -------------------------------- */
+
+/* A call's argument tokens, each with its bracket depth below the call's
+ * own parentheses (0: an argument's top level). */
+struct atok {
+	struct tok t;
+	int rel;
+};
+
+struct args {
+	struct atok *v;
+	size_t n, cap;
+};
+
+#define MAX_ARG_TOKENS 100000
+/* More tests than this from one method's @parametrize: not named. */
+#define MAX_PARAM_CASES 4096
+
+/* After a decorator's name: "(" ... ")" into a.  Returns 0, or -1 (no call,
+ * or too long: what was read is left read). */
+static int
+read_call(struct lexer *lx, struct args *a)
+{
+	struct lexer save = *lx;
+	struct tok t;
+	int base;
+
+	a->n = 0;
+	lex_next(lx, &t);
+	if (!tok_is(&t, T_OP, "(")) {
+		*lx = save;
+		return -1;
+	}
+	base = lx->depth;
+	for (;;) {
+		int before = lx->depth;
+
+		lex_next(lx, &t);
+		if (t.kind == T_END)
+			return -1;
+		if (lx->depth < base)
+			return 0;
+		if (a->n == MAX_ARG_TOKENS)
+			return -1;
+		if (a->n == a->cap) {
+			a->cap = a->cap ? 2 * a->cap : 64;
+			a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+		}
+		a->v[a->n].t = t;
+		a->v[a->n].rel = (before < lx->depth ? before : lx->depth) - base;
+		a->n++;
+	}
+}
+
+/* The next comma-separated part at depth rel of tokens [*at, end): its
+ * range [*b, *e).  Returns 0, or -1 at the end. */
+static int
+next_part(const struct args *a, size_t *at, size_t end, int rel, size_t *b, size_t *e)
+{
+	size_t i = *at;
+
+	if (i >= end)
+		return -1;
+	*b = i;
+	while (i < end && !(a->v[i].rel == rel && tok_is(&a->v[i].t, T_OP, ",")))
+		i++;
+	*e = i;
+	*at = i < end ? i + 1 : i;
+	return *b == *e ? -1 : 0;   /* a trailing comma ends it too */
+}
+
+/* Is [b, e) one bracketed group "(...)" or "[...]"?  Its inside then. */
+static int
+bracketed(const struct args *a, size_t b, size_t e, size_t *ib, size_t *ie)
+{
+	const struct tok *o, *c;
+
+	if (e - b < 2)
+		return 0;
+	o = &a->v[b].t;
+	c = &a->v[e - 1].t;
+	if (!((tok_is(o, T_OP, "(") && tok_is(c, T_OP, ")")) || (tok_is(o, T_OP, "[") && tok_is(c, T_OP, "]"))))
+		return 0;
+	for (size_t i = b + 1; i + 1 < e; i++)
+		if (a->v[i].rel <= a->v[b].rel)
+			return 0;   /* "(a) + (b)" */
+	*ib = b + 1;
+	*ie = e - 1;
+	return 1;
+}
+
+/* A number as Python's str() writes it, when the source writes it so:
+ * 10, 0, 1.5, 0.25 (not 1e3, 0x10, 1_000, 1.50, 2j). */
+static int
+canonical_number(const char *p, size_t n)
+{
+	size_t i = 0, dot = n;
+
+	for (; i < n; i++) {
+		if (p[i] == '.' && dot == n)
+			dot = i;
+		else if (p[i] < '0' || p[i] > '9')
+			return 0;
+	}
+	if (dot == 0 || dot == n - 1)
+		return dot == n && n > 0 && (n == 1 || p[0] != '0');
+	if (dot > 1 && p[0] == '0')
+		return 0;
+	if (dot == n)
+		return n == 1 || p[0] != '0';
+	/* the fraction: no trailing zero unless it is "0"; few digits */
+	return (p[n - 1] != '0' || n - dot - 1 == 1) && n <= 16;
+}
+
+/* A literal scalar in [b, e): its str() into out (*none set for None).
+ * Returns 0, or -1 when it is not one we can name. */
+static int
+literal_scalar(const struct args *a, size_t b, size_t e, struct buf *out, int *none)
+{
+	const struct tok *t = &a->v[b].t;
+
+	*none = 0;
+	if (e - b == 2 && tok_is(t, T_OP, "-") && a->v[b + 1].t.kind == T_NUM &&
+	    canonical_number(a->v[b + 1].t.p, a->v[b + 1].t.len)) {
+		buf_addc(out, '-');
+		buf_add(out, a->v[b + 1].t.p, a->v[b + 1].t.len);
+		return 0;
+	}
+	if (e - b != 1)
+		return -1;
+	if (tok_is(t, T_NAME, "True") || tok_is(t, T_NAME, "False")) {
+		buf_add(out, t->p, t->len);
+		return 0;
+	}
+	/* None: PyTorch 1.13 names it <name>_None, later ones <name><index>;
+	 * which one runs is not in the source. */
+	if (t->kind == T_NUM && canonical_number(t->p, t->len)) {
+		buf_add(out, t->p, t->len);
+		return 0;
+	}
+	if (t->kind == T_STRING && !t->prefixed && !t->triple && !memchr(t->p, '\\', t->len) &&
+	    !has_space_or_ctrl(t->p, t->len)) {
+		buf_add(out, t->p, t->len);
+		return 0;
+	}
+	return -1;
+}
+
+/* One case's part for one name, as PyTorch's parametrize names it:
+ * <name>_<str(value) with '.' as '_'>, or <name><index> for None. */
+static void
+case_part(struct buf *out, const char *name, const char *val, int none, size_t idx)
+{
+	if (out->len)
+		buf_addc(out, '_');
+	if (none) {
+		buf_printf(out, "%s%zu", name, idx);
+		return;
+	}
+	buf_printf(out, "%s_", name);
+	for (; *val; val++)
+		buf_addc(out, *val == '.' ? '_' : *val);
+}
+
+/* Is part [b, e) "name = ..."?  Then the value starts at *v. */
+static int
+keyword_arg(const struct args *a, size_t b, size_t e, const char *name, size_t *v)
+{
+	if (e - b < 3 || a->v[b].t.kind != T_NAME || !tok_is(&a->v[b + 1].t, T_OP, "=") ||
+	    tok_is(&a->v[b + 2].t, T_OP, "="))
+		return 0;
+	if (name && !tok_is(&a->v[b].t, T_NAME, name))
+		return 0;
+	*v = b + 2;
+	return 1;
+}
+
 /*
- * After "@" in a class body: @dtypes(torch.float32, torch.int64) and its
- * kin make one test per dtype.  The dtypes that can be read from the call
- * are added to out ("float32,int64"); when none can, out says "*".
- * @parametrize (and @parametrize_test), @ops and @modules add parameters to
- * the test's name: *param is set.  A dotted name (@common_utils.parametrize)
- * counts by its last part.
+ * @parametrize("a", [1, 2]) / @parametrize("a,b", [(1, "x"), (2, "y")]):
+ * the cases' suffixes into cases ("a_1", "a_2"; "a_1_b_x", ...).  Returns
+ * 0, or -1 with *why when they cannot be named from the source.
+ */
+static int
+read_parametrize(const struct args *a, struct strlist *cases, const char **why)
+{
+	size_t at = 0, b, e, vb = 0, ve = 0, ib, ie, v;
+	struct strlist names = { 0 };
+	struct buf val = { 0 }, cs = { 0 };
+	int npos = 0, rc = -1, have_vals = 0;
+	const struct tok *ns = NULL;
+
+	*why = "its @parametrize values are not literal";
+	while (next_part(a, &at, a->n, 0, &b, &e) == 0) {
+		if (keyword_arg(a, b, e, NULL, &v)) {
+			if (tok_is(&a->v[b].t, T_NAME, "name_fn")) {
+				if (!(e - v == 1 && tok_is(&a->v[v].t, T_NAME, "None"))) {
+					*why = "its @parametrize names its cases with name_fn";
+					goto out;
+				}
+			} else if (tok_is(&a->v[b].t, T_NAME, "arg_str") && e - v == 1) {
+				ns = &a->v[v].t;
+			} else if (tok_is(&a->v[b].t, T_NAME, "arg_values")) {
+				vb = v;
+				ve = e;
+				have_vals = 1;
+			}
+			continue;
+		}
+		if (npos == 0 && e - b == 1)
+			ns = &a->v[b].t;
+		else if (npos == 1) {
+			vb = b;
+			ve = e;
+			have_vals = 1;
+		} else if (npos >= 2) {
+			*why = "its @parametrize names its cases with name_fn";
+			goto out;
+		}
+		npos++;
+	}
+	if (!ns || ns->kind != T_STRING || ns->prefixed || !have_vals)
+		goto out;
+	{
+		char *list = xstrndup(ns->p, ns->len);
+
+		split_commas(&names, list);
+		free(list);
+	}
+	for (size_t i = 0; i < names.n; i++)
+		if (!is_identifier(names.v[i], strlen(names.v[i])))
+			goto out;
+	if (names.n == 0 || !bracketed(a, vb, ve, &ib, &ie))
+		goto out;
+	/* The parameter PyTorch places after the device. */
+	for (size_t i = 0; i < names.n; i++)
+		if (strcmp(names.v[i], "dtype") == 0 || strcmp(names.v[i], "dtypes") == 0 ||
+		    strcmp(names.v[i], "device") == 0) {
+			*why = "its @parametrize sets the dtype or device";
+			goto out;
+		}
+	at = ib;
+	for (size_t idx = 0; next_part(a, &at, ie, a->v[vb].rel + 1, &b, &e) == 0; idx++) {
+		int none;
+
+		cs.len = 0;
+		if (names.n == 1) {
+			val.len = 0;
+			if (literal_scalar(a, b, e, &val, &none) < 0) {
+				if (e - b == 1 && tok_is(&a->v[b].t, T_NAME, "None"))
+					*why = "its @parametrize has a None case, which PyTorch versions name differently";
+				goto out;
+			}
+			case_part(&cs, names.v[0], buf_str(&val), none, idx);
+		} else {
+			size_t tb, te, at2, k = 0;
+
+			if (!bracketed(a, b, e, &tb, &te))
+				goto out;
+			at2 = tb;
+			while (next_part(a, &at2, te, a->v[b].rel + 1, &b, &e) == 0) {
+				val.len = 0;
+				if (k >= names.n || literal_scalar(a, b, e, &val, &none) < 0) {
+					if (e - b == 1 && tok_is(&a->v[b].t, T_NAME, "None"))
+						*why = "its @parametrize has a None case, which PyTorch versions name differently";
+					goto out;
+				}
+				case_part(&cs, names.v[k++], buf_str(&val), none, idx);
+			}
+			if (k != names.n)
+				goto out;
+		}
+		strlist_add(cases, buf_str(&cs));
+	}
+	rc = 0;
+out:
+	strlist_free(&names);
+	buf_free(&val);
+	buf_free(&cs);
+	return rc;
+}
+
+/* torch's dtype names and their aliases, as dtype_name() writes them. */
+static const char *
+dtype_canonical(const char *p, size_t n)
+{
+	static const char *const alias[][2] = {
+		{ "float", "float32" }, { "double", "float64" }, { "half", "float16" },
+		{ "long", "int64" }, { "int", "int32" }, { "short", "int16" },
+		{ "cfloat", "complex64" }, { "cdouble", "complex128" }, { "chalf", "complex32" },
+	};
+	static const char *const names[] = {
+		"bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
+		"float16", "bfloat16", "float32", "float64", "complex32", "complex64", "complex128",
+		"qint8", "quint8", "qint32", "quint4x2", "quint2x4", "float8_e4m3fn", "float8_e5m2",
+		"float8_e4m3fnuz", "float8_e5m2fnuz",
+	};
+
+	for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++)
+		if (strlen(alias[i][0]) == n && memcmp(alias[i][0], p, n) == 0)
+			return alias[i][1];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
+			return names[i];
+	return NULL;
+}
+
+/* torch.float32 or float32 in [b, e): its name. */
+static const char *
+dtype_expr(const struct args *a, size_t b, size_t e)
+{
+	/* A name, or (in stand-ins of PyTorch's decorators) a string. */
+	if (e - b == 1 && (a->v[b].t.kind == T_NAME || (a->v[b].t.kind == T_STRING && !a->v[b].t.prefixed)))
+		return dtype_canonical(a->v[b].t.p, a->v[b].t.len);
+	if (e - b == 3 && tok_is(&a->v[b].t, T_NAME, "torch") && tok_is(&a->v[b + 1].t, T_OP, ".") &&
+	    a->v[b + 2].t.kind == T_NAME)
+		return dtype_canonical(a->v[b + 2].t.p, a->v[b + 2].t.len);
+	return NULL;
+}
+
+/*
+ * @dtypes(torch.float32, torch.int64) / @dtypes((torch.float, torch.int), ...):
+ * "float32,int64" / "float32_int32,..." into out, "*" when not literal;
+ * a device_type="cuda" argument into *dev.
  */
 static void
-read_method_decorator(struct lexer *lx, struct buf *out, int *param)
+read_dtypes(const struct args *a, struct buf *out, struct buf *dev)
+{
+	size_t at = 0, b, e, ib, ie, v;
+	size_t start = out->len;
+
+	while (next_part(a, &at, a->n, 0, &b, &e) == 0) {
+		const char *d;
+
+		if (keyword_arg(a, b, e, "device_type", &v) && e - v == 1 && a->v[v].t.kind == T_STRING) {
+			dev->len = 0;
+			buf_add(dev, a->v[v].t.p, a->v[v].t.len);
+			continue;
+		}
+		if (out->len > start)
+			buf_addc(out, ',');
+		if ((d = dtype_expr(a, b, e)) != NULL) {
+			buf_adds(out, d);
+		} else if (bracketed(a, b, e, &ib, &ie)) {
+			size_t at2 = ib, n = 0;
+
+			while (next_part(a, &at2, ie, 1, &b, &e) == 0) {
+				if ((d = dtype_expr(a, b, e)) == NULL)
+					goto unknown;
+				buf_printf(out, "%s%s", n++ ? "_" : "", d);
+			}
+			if (n == 0)
+				goto unknown;
+		} else {
+			goto unknown;
+		}
+	}
+	if (out->len > start)
+		return;
+unknown:
+	out->len = start;
+	buf_adds(out, "*");
+}
+
+/* What the decorators of the next def say about its tests. */
+struct mstate {
+	struct buf dtypes;         /* @dtypes: "", "*" or "float32,int64" */
+	struct buf dtypes_by;      /* @dtypesIf<DEV>: "cuda=...;cpu=..." */
+	struct strlist cases;      /* @parametrize's product so far */
+	int pstate;                /* 0 none, 1 cases, 2 cannot be named */
+	const char *pwhy;
+	int kind_p;
+	struct args a;
+};
+
+static void
+mstate_reset(struct mstate *m)
+{
+	m->dtypes.len = 0;
+	m->dtypes_by.len = 0;
+	strlist_free(&m->cases);
+	m->pstate = 0;
+	m->pwhy = NULL;
+	m->kind_p = 0;
+}
+
+/* Stack one @parametrize's cases under the ones above it: PyTorch names
+ * a test <method>_<top decorator's part>_<next one's part>... */
+static void
+stack_cases(struct mstate *m, const struct strlist *add)
+{
+	struct strlist out = { 0 };
+	struct buf b = { 0 };
+
+	if (m->pstate == 2)
+		return;
+	if (m->pstate == 0) {
+		for (size_t i = 0; i < add->n; i++)
+			strlist_add(&m->cases, add->v[i]);
+		m->pstate = 1;
+		return;
+	}
+	if (m->cases.n * add->n > MAX_PARAM_CASES) {
+		m->pstate = 2;
+		m->pwhy = "its @parametrize makes too many cases";
+		return;
+	}
+	for (size_t i = 0; i < m->cases.n; i++)
+		for (size_t j = 0; j < add->n; j++) {
+			b.len = 0;
+			buf_printf(&b, "%s_%s", m->cases.v[i], add->v[j]);
+			strlist_add(&out, b.p);
+		}
+	strlist_free(&m->cases);
+	m->cases = out;
+	buf_free(&b);
+}
+
+/*
+ * After "@" in a class body.  @parametrize (and @parametrize_test) adds
+ * parameters to the test's name, read when literal; @ops and @modules add
+ * parameters that cannot be named from the source; @dtypes and
+ * @dtypesIf<DEVICE> make one test per dtype.  A dotted name
+ * (@common_utils.parametrize) counts by its last part.
+ */
+static void
+read_method_decorator(struct lexer *lx, struct mstate *m)
 {
 	struct lexer save;
-	struct tok nm, t;
-	int depth, found = 0;
+	struct tok nm;
 
 	lex_next(lx, &nm);
 	save = *lx;
@@ -289,34 +723,67 @@ read_method_decorator(struct lexer *lx, struct buf *out, int *param)
 	*lx = save;
 	if (nm.kind != T_NAME)
 		return;
-	if (starts_with_n(nm.p, nm.len, "parametrize") || tok_is(&nm, T_NAME, "ops") ||
-	    tok_is(&nm, T_NAME, "modules"))
-		*param = 1;
-	if (!(starts_with_n(nm.p, nm.len, "dtypes") || tok_is(&nm, T_NAME, "ops") ||
-	    tok_is(&nm, T_NAME, "modules")))
-		return;
-	save = *lx;
-	lex_next(lx, &t);
-	if (!tok_is(&t, T_OP, "(")) {
-		*lx = save;
-		return;
-	}
-	depth = lx->depth;
-	for (;;) {
-		lex_next(lx, &t);
-		if (t.kind == T_END || lx->depth < depth)
-			break;
-		if ((t.kind == T_NAME || t.kind == T_STRING) && is_dtype(t.p, t.len)) {
-			if (out->len && strcmp(buf_str(out), "*") != 0)
-				buf_addc(out, ',');
-			else
-				out->len = 0;
-			buf_add(out, t.p, t.len);
-			found = 1;
+	if (tok_is(&nm, T_NAME, "parametrize") || tok_is(&nm, T_NAME, "parametrize_test")) {
+		struct strlist cases = { 0 };
+		const char *why = "its @parametrize values are not literal";
+
+		m->kind_p = 1;
+		if (read_call(lx, &m->a) == 0 && read_parametrize(&m->a, &cases, &why) == 0) {
+			stack_cases(m, &cases);
+		} else if (m->pstate != 2) {
+			m->pstate = 2;
+			m->pwhy = why;
 		}
+		strlist_free(&cases);
+		return;
 	}
-	if (!found && out->len == 0)
-		buf_adds(out, "*");
+	if (tok_is(&nm, T_NAME, "ops") || tok_is(&nm, T_NAME, "modules")) {
+		m->kind_p = 1;
+		m->pstate = 2;
+		m->pwhy = nm.p[0] == 'o' ? "@ops names its tests after an op list" :
+		    "@modules names its tests after a module list";
+		return;
+	}
+	if (tok_is(&nm, T_NAME, "dtypes") || (starts_with_n(nm.p, nm.len, "dtypesIf") && nm.len > 8)) {
+		struct buf dev = { 0 }, list = { 0 };
+
+		if (nm.len > 8)
+			for (size_t i = 8; i < nm.len; i++)
+				buf_addc(&dev, (char)(nm.p[i] >= 'A' && nm.p[i] <= 'Z' ? nm.p[i] - 'A' + 'a' : nm.p[i]));
+		if (read_call(lx, &m->a) == 0)
+			read_dtypes(&m->a, &list, &dev);
+		else
+			buf_adds(&list, "*");
+		if (dev.len == 0) {
+			m->dtypes.len = 0;
+			buf_add(&m->dtypes, list.p, list.len);
+		} else if (!memchr(dev.p, ';', dev.len) && !memchr(dev.p, '=', dev.len) &&
+		    !memchr(list.p, ';', list.len)) {
+			buf_printf(&m->dtypes_by, "%s%s=%s", m->dtypes_by.len ? ";" : "", buf_str(&dev), buf_str(&list));
+		}
+		buf_free(&dev);
+		buf_free(&list);
+	}
+}
+
+const char *
+tclass_method_dtypes(const struct tclass *c, size_t i, const char *dev, struct buf *tmp)
+{
+	const char *by = i < c->method_dtypes_by.n ? c->method_dtypes_by.v[i] : "";
+	size_t dl = dev ? strlen(dev) : 0;
+
+	for (const char *p = by; dev && *p;) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n > dl && memcmp(p, dev, dl) == 0 && p[dl] == '=') {
+			tmp->len = 0;
+			buf_add(tmp, p + dl + 1, n - dl - 1);
+			return buf_str(tmp);
+		}
+		p += n + (end ? 1 : 0);
+	}
+	return i < c->method_dtypes.n ? c->method_dtypes.v[i] : "";
 }
 
 static int
@@ -370,6 +837,48 @@ apply_pending(struct testtree *t, size_t first_class, struct pending *pend, size
 	free(idx);
 }
 
+/* After "class Name": "(" Base, pkg.Base, metaclass=M ")": the last
+ * dotted part of each base into bases. */
+static void
+read_bases(struct lexer *lx, struct args *a, struct strlist *bases)
+{
+	size_t at = 0, b, e, v;
+
+	if (read_call(lx, a) < 0)
+		return;
+	while (next_part(a, &at, a->n, 0, &b, &e) == 0) {
+		size_t i = b;
+
+		if (keyword_arg(a, b, e, NULL, &v))
+			continue;
+		/* Name ("." Name)* */
+		while (i < e && a->v[i].t.kind == T_NAME && i + 1 < e && tok_is(&a->v[i + 1].t, T_OP, "."))
+			i += 2;
+		if (i + 1 == e && a->v[i].t.kind == T_NAME)
+			strlist_addn(bases, a->v[i].t.p, a->v[i].t.len);
+	}
+}
+
+static void
+add_method(struct tclass *c, const struct tok *nm, struct mstate *m)
+{
+	struct buf p = { 0 };
+
+	strlist_addn(&c->methods, nm->p, nm->len);
+	strlist_add(&c->method_dtypes, buf_str(&m->dtypes));
+	strlist_add(&c->method_dtypes_by, buf_str(&m->dtypes_by));
+	buf_addc(&c->method_kinds, m->kind_p ? 'p' : '-');
+	if (m->pstate == 2) {
+		buf_printf(&p, "!%s", m->pwhy ? m->pwhy : "its parameters are not literal");
+	} else if (m->pstate == 1) {
+		buf_addc(&p, '=');
+		for (size_t i = 0; i < m->cases.n; i++)
+			buf_printf(&p, "%s%s", i ? "\n" : "", m->cases.v[i]);
+	}
+	strlist_add(&c->method_params, buf_str(&p));
+	buf_free(&p);
+}
+
 void
 tree_scan_source(struct testtree *t, const char *path, const char *src, size_t len)
 {
@@ -378,9 +887,11 @@ tree_scan_source(struct testtree *t, const char *path, const char *src, size_t l
 	size_t npend = 0, cappend = 0, first_class = t->n;
 	const char *file;
 	struct tclass *cur = NULL;
-	int body_indent = -1, pending_param = 0, method_param = 0;
+	int body_indent = -1, pending_param = 0;
 	struct tok tk, prev = { 0 };
-	struct buf dtypes = { 0 };
+	struct mstate ms;
+
+	memset(&ms, 0, sizeof ms);
 
 	strlist_add(&t->files, path);
 	file = t->files.v[t->files.n - 1];
@@ -399,6 +910,7 @@ tree_scan_source(struct testtree *t, const char *path, const char *src, size_t l
 					cur = add_class(t, file, nm.p, nm.len, line);
 					cur->parametrized = pending_param;
 					body_indent = -1;
+					read_bases(&lx, &ms.a, &cur->bases);
 				}
 				pending_param = 0;
 				prev = nm;
@@ -433,7 +945,7 @@ tree_scan_source(struct testtree *t, const char *path, const char *src, size_t l
 				struct tok d = tk, nm;
 
 				if (tok_is(&d, T_OP, "@")) {
-					read_method_decorator(&lx, &dtypes, &method_param);
+					read_method_decorator(&lx, &ms);
 					prev = d;
 					continue;
 				}
@@ -441,18 +953,13 @@ tree_scan_source(struct testtree *t, const char *path, const char *src, size_t l
 					lex_next(&lx, &d);
 				if (tok_is(&d, T_NAME, "def")) {
 					lex_next(&lx, &nm);
-					if (nm.kind == T_NAME && nm.len >= 4 && memcmp(nm.p, "test", 4) == 0) {
-						strlist_addn(&cur->methods, nm.p, nm.len);
-						strlist_add(&cur->method_dtypes, buf_str(&dtypes));
-						buf_addc(&cur->method_kinds, method_param ? 'p' : '-');
-					}
-					dtypes.len = 0;
-					method_param = 0;
+					if (nm.kind == T_NAME && nm.len >= 4 && memcmp(nm.p, "test", 4) == 0)
+						add_method(cur, &nm, &ms);
+					mstate_reset(&ms);
 					prev = nm;
 					continue;
 				}
-				dtypes.len = 0;
-				method_param = 0;
+				mstate_reset(&ms);
 			}
 		}
 		if (tk.kind == T_NAME && !tok_is(&prev, T_NAME, "def") &&
@@ -476,7 +983,10 @@ tree_scan_source(struct testtree *t, const char *path, const char *src, size_t l
 		strlist_free(&pend[i].except_for);
 	}
 	free(pend);
-	buf_free(&dtypes);
+	mstate_reset(&ms);
+	buf_free(&ms.dtypes);
+	buf_free(&ms.dtypes_by);
+	free(ms.a.v);
 }
 
 int
@@ -686,6 +1196,9 @@ tree_free(struct testtree *t)
 		free(t->v[i].name);
 		strlist_free(&t->v[i].methods);
 		strlist_free(&t->v[i].method_dtypes);
+		strlist_free(&t->v[i].method_dtypes_by);
+		strlist_free(&t->v[i].method_params);
+		strlist_free(&t->v[i].bases);
 		buf_free(&t->v[i].method_kinds);
 		strlist_free(&t->v[i].only_for);
 		strlist_free(&t->v[i].except_for);

@@ -29,6 +29,21 @@ struct tclass {
 	struct strlist only_for;   /* devices named in only_for= */
 	struct strlist except_for; /* devices named in except_for= */
 	int parametrized;          /* @instantiate_parametrized_tests */
+	/* The last dotted part of each base ("TestCase" for unittest.TestCase):
+	 * which classes are test cases is settled over the whole tree
+	 * (scope.c), as bases may be classes of other files. */
+	struct strlist bases;
+	/* One per method, what its @parametrize decorators make:
+	 *   ""          no @parametrize
+	 *   "=a_1\na_2"  the parameter suffixes, as PyTorch names them (top
+	 *               decorator first; "=" alone: an empty list, no test)
+	 *   "!why"      they cannot be read from the source (values that are
+	 *               not literal, name_fn, @ops, @modules, subtest) */
+	struct strlist method_params;
+	/* One per method: the dtypes of @dtypesIf<DEVICE>, "cuda=float16,int64"
+	 * joined by ';' ("" when none); method_dtypes has those of @dtypes.
+	 * A multi-dtype case reads "float32_int64". */
+	struct strlist method_dtypes_by;
 };
 
 /* A folder read, by identity: each is read once, whatever links lead to
@@ -58,6 +73,10 @@ int tree_scan_dir(struct testtree *t, const char *root, const char *dir, struct 
 
 /* Scan one file's source text; path is what node ids will start with. */
 void tree_scan_source(struct testtree *t, const char *path, const char *src, size_t len);
+
+/* The dtypes of method i of c on device dev (NULL: @dtypes alone): "" none,
+ * "*" unreadable, else "float32,int64". */
+const char *tclass_method_dtypes(const struct tclass *c, size_t i, const char *dev, struct buf *tmp);
 
 /* Is the device instantiated for class c, given the devices of the run? */
 int tclass_has_device(const struct tclass *c, const char *dev);

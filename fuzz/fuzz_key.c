@@ -5,8 +5,9 @@
  *
  * The input is a key, "<name> (<module>.<Class>)".  Besides memory safety
  * it checks, and aborts when one fails:
- *   - key_parse accepts exactly what a slow reference parser accepts, and
- *     the parts it returns rebuild the key byte for byte;
+ *   - key_parse accepts exactly what a slow reference parser accepts (the
+ *     key split on white space as Python's str.split() does), and the
+ *     parts it returns rebuild the key, white space aside;
  *   - name_sanitized_len agrees with a reference that splits on '_' as
  *     PyTorch does, and name_matches follows from it;
  *   - has_space_or_ctrl and is_identifier agree with byte-at-a-time
@@ -46,32 +47,57 @@ ref_ident(const char *s, size_t n)
 	return 1;
 }
 
-/* FORMATS.md §1: split at the first space; the rest, in parentheses, is a
- * dotted name of Python identifiers.  Returns 1 when the key is valid. */
 static int
-ref_key(const char *key, size_t len)
+ref_ws(char c)
 {
-	const char *sp = memchr(key, ' ', len);
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' ||
+	    (c >= 0x1c && c <= 0x1f);
+}
+
+/* FORMATS.md §1, §2: split on white space as Python's str.split() does;
+ * exactly two words, the second in parentheses a dotted name of Python
+ * identifiers.  Returns 1 when the key is valid; *name_at is where the
+ * first word starts. */
+static int
+ref_key(const char *key, size_t len, size_t *name_at)
+{
+	size_t w[4], nw = 0, i = 0;
 	const char *suite, *part;
 	size_t slen, nl;
 
-	if (!sp)
+	while (i < len && nw < 4) {
+		while (i < len && ref_ws(key[i]))
+			i++;
+		if (i == len)
+			break;
+		if (nw == 4)
+			return 0;
+		w[nw] = i;
+		while (i < len && !ref_ws(key[i]))
+			i++;
+		w[nw + 1] = i;
+		nw += 2;
+	}
+	while (i < len && ref_ws(key[i]))
+		i++;
+	if (nw != 4 || i != len)
 		return 0;
-	nl = (size_t)(sp - key);
-	if (nl == 0 || ref_space_or_ctrl(key, nl))
+	*name_at = w[0];
+	nl = w[1] - w[0];
+	if (nl == 0 || ref_space_or_ctrl(key + w[0], nl))
 		return 0;
-	suite = sp + 1;
-	slen = len - nl - 1;
+	suite = key + w[2];
+	slen = w[3] - w[2];
 	if (slen < 3 || suite[0] != '(' || suite[slen - 1] != ')')
 		return 0;
 	suite++;
 	slen -= 2;
 	part = suite;
-	for (size_t i = 0; i <= slen; i++) {
-		if (i == slen || suite[i] == '.') {
-			if (!ref_ident(part, (size_t)(suite + i - part)))
+	for (size_t j = 0; j <= slen; j++) {
+		if (j == slen || suite[j] == '.') {
+			if (!ref_ident(part, (size_t)(suite + j - part)))
 				return 0;
-			part = suite + i + 1;
+			part = suite + j + 1;
 		}
 	}
 	return 1;
@@ -123,34 +149,39 @@ check_key(const char *key, size_t len)
 	struct testkey ks;
 	int split = key_split(key, len, &ks) == 0;
 
-	REQUIRE(ok == ref_key(key, len));
+	size_t name_at = 0;
+
+	REQUIRE(ok == ref_key(key, len, &name_at));
 	/* key_split (shape only) takes every valid key, and splits it alike;
 	 * what it returns always lies inside the key. */
 	REQUIRE(!ok || split);
 	if (split) {
-		REQUIRE(ks.name == key && ks.name_len > 0 && ks.name_len < len);
+		REQUIRE(ks.name >= key && ks.name_len > 0 && ks.name + ks.name_len < key + len);
 		REQUIRE(ks.module >= key && ks.module + ks.module_len <= key + len);
 		REQUIRE(ks.cls >= key && ks.cls + ks.cls_len <= key + len);
 	}
 	if (ok) {
-		REQUIRE(ks.name_len == k.name_len && ks.cls == k.cls && ks.cls_len == k.cls_len);
+		REQUIRE(ks.name == k.name && ks.name_len == k.name_len && ks.cls == k.cls && ks.cls_len == k.cls_len);
 		REQUIRE(ks.module == k.module && ks.module_len == k.module_len);
 	}
 	if (!ok) {
 		REQUIRE(why != NULL && *why);
 		return;
 	}
-	/* The parts rebuild the key. */
-	REQUIRE(k.name == key && k.name_len > 0);
+	/* The parts rebuild the key, white space aside. */
+	REQUIRE(k.name == key + name_at && k.name_len > 0);
 	REQUIRE(k.cls_len > 0 && ref_ident(k.cls, k.cls_len));
-	REQUIRE(k.cls + k.cls_len + 1 == key + len && key[len - 1] == ')');
-	REQUIRE(k.module == key + k.name_len + 2);
+	REQUIRE(k.cls + k.cls_len < key + len && k.cls[k.cls_len] == ')');
+	for (const char *p = k.cls + k.cls_len + 1; p < key + len; p++)
+		REQUIRE(ref_ws(*p));
+	REQUIRE(k.module[-1] == '(' && ref_ws(k.module[-2]));
 	if (k.module_len) {
 		REQUIRE(k.module + k.module_len + 1 == k.cls && k.module[k.module_len] == '.');
 	} else {
 		REQUIRE(k.cls == k.module);
 	}
-	REQUIRE(memcmp(key + k.name_len, " (", 2) == 0);
+	for (const char *p = k.name + k.name_len; p < k.module - 1; p++)
+		REQUIRE(ref_ws(*p));
 
 	/* Name rules on the parsed name. */
 	size_t sl = name_sanitized_len(k.name, k.name_len);

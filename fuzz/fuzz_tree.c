@@ -8,10 +8,13 @@
  * second half as another, then a scope is built on the tree and a few fixed
  * keys, and keys made from what the tree holds, are mapped to node ids.
  * Besides memory safety it checks, and aborts when one fails:
- *   - every class has a name and a file of the tree, one dtype note per
- *     method, methods named test*, dtype notes "", "*" or known dtypes;
- *   - a key naming a plain method of a plain class (by __main__) is in
- *     scope, and maps to that method's node id;
+ *   - every class has a name and a file of the tree, one dtype note and
+ *     one parameter note per method, methods named test*, dtype notes "",
+ *     "*" or known dtypes, parameter notes "", "=cases" or "!why";
+ *   - a key naming a plain method of a plain test class (by __main__) is
+ *     in scope, and maps to that method's node id;
+ *   - every node id mapped from the tree is one the tree defines (a test
+ *     of a runtime class's expansion), never a prefix or a guess;
  *   - mapping through the collected node ids gives those node ids back;
  *   - scope_check accepts the node ids that scope_map produced, and its
  *     corrections are clean text;
@@ -58,7 +61,7 @@ check_dtypes(const char *d)
 		const char *c = strchr(p, ',');
 		size_t n = c ? (size_t)(c - p) : strlen(p);
 
-		REQUIRE(is_dtype(p, n));
+		REQUIRE(is_dtype_suffix(p, n));
 		if (!c)
 			break;
 		p = c + 1;
@@ -78,12 +81,32 @@ check_tree(const struct testtree *t)
 		REQUIRE(known);
 		REQUIRE(c->methods.n == c->method_dtypes.n);
 		REQUIRE(c->methods.n == c->method_kinds.len);
+		REQUIRE(c->methods.n == c->method_params.n);
+		REQUIRE(c->methods.n == c->method_dtypes_by.n);
 		for (size_t m = 0; m < c->methods.n; m++) {
 			REQUIRE(strncmp(c->methods.v[m], "test", 4) == 0);
 			check_dtypes(c->method_dtypes.v[m]);
 			REQUIRE(c->method_kinds.p[m] == 'p' || c->method_kinds.p[m] == '-');
+			REQUIRE(strchr("=!", c->method_params.v[m][0]) != NULL);
 		}
 	}
+}
+
+/* Is id "file::Class::test" a test of a runtime class of the tree? */
+static int
+defined_in_tree(const struct scope *s, const char *id)
+{
+	for (size_t i = 0; i < s->nrc; i++) {
+		const struct rclass *r = &s->rc[i];
+		size_t fl = strlen(r->file);
+
+		if (strncmp(id, r->file, fl) != 0 || strncmp(id + fl, "::", 2) != 0 ||
+		    strncmp(id + fl + 2, r->name, r->len) != 0 || strncmp(id + fl + 2 + r->len, "::", 2) != 0)
+			continue;
+		if (strlist_has(&r->tests, id + fl + 2 + r->len + 2))
+			return 1;
+	}
+	return 0;
 }
 
 /* Map a key; returns how many ids were added (why filled when none). */
@@ -100,6 +123,8 @@ map_key(const struct scope *s, const char *key, struct strlist *ids)
 		n = scope_map(s, &k, ids, &why);
 		REQUIRE(n == ids->n - before);
 		REQUIRE(n > 0 || why.len > 0);
+		for (size_t i = before; s->tree && i < ids->n; i++)
+			REQUIRE(defined_in_tree(s, ids->v[i]) || strncmp(ids->v[i], "test/profiler/", 14) != 0);
 	}
 	buf_free(&why);
 	return n;
@@ -158,10 +183,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (key_parse(key.p, key.len, &k, &kwhy) < 0)
 				continue;
 			REQUIRE(is_ascii_ident(c->name));
-			REQUIRE(scope_has(&s, &k) || (c->device_generic && !tclass_has_device(c, "cpu")));
+			/* In scope, unless its cases (an empty list) make no test. */
+			REQUIRE(!s.is_test[i] || scope_has(&s, &k) || (c->device_generic && !tclass_has_device(c, "cpu")) ||
+			    ((c->parametrized || c->device_generic) && c->method_params.v[m][0] == '='));
 			why.len = 0;
 			map_key(&s, buf_str(&key), &got);
-			if (!c->device_generic && !*c->method_dtypes.v[m]) {
+			if (s.is_test[i] && !c->device_generic && (!c->parametrized || !c->method_params.v[m][0])) {
 				struct buf want = { 0 };
 
 				buf_printf(&want, "%s::%s::%s", c->file, c->name, meth);

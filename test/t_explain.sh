@@ -91,13 +91,24 @@ has "explain: a key finds the test's node id" key 0 \
 	"explain: test_kineto (__main__.TestProfiler)" "node id: $KINETO" \
 	"  result: excludes this test" "verdict: excluded by 1 entry (disabled-list 1)"
 
-# The list read from standard input cannot be read twice: said, and the
-# entries that exclude a test are still shown.
+# The list read from standard input: explain uses the run's copy, so the
+# explanation is the one of the same list read from a file (near misses
+# included), and nothing is said about a pipe.
 "$EXCLUSIONS" --no-trunk --disabled-file - --root "$ROOT" --explain "$KINETO" <"$FIX" >"$WORK/stdin.out" 2>"$WORK/stdin.err"
 RC=$?
-has "explain: a list from stdin: said, its excluding entries shown" stdin 0 \
-	"disabled list: read from a pipe, so only its entries that exclude a test of this run are shown" \
+has "explain: a list from stdin: its excluding entries shown" stdin 0 \
 	"disabled-list: test_kineto (__main__.TestProfiler)" "verdict: excluded by 1 entry (disabled-list 1)"
+# A test whose entry is for another platform: shown from the run's copy.
+P64=$P/test_profiler_device.py::TestProfilerDeviceCUDA::test_ops_cuda_int64
+"$EXCLUSIONS" --no-trunk --disabled-file - --root "$ROOT" --explain "$P64" <"$FIX" >"$WORK/stdin.out" 2>/dev/null
+"$EXCLUSIONS" --no-trunk --disabled-file "$FIX" --root "$ROOT" --explain "$P64" >"$WORK/stdin-file.out" 2>/dev/null
+if cmp -s "$WORK/stdin.out" "$WORK/stdin-file.out" && ! grep -q pipe "$WORK/stdin.out" &&
+	grep -qxF '  platform: rocm (this run: linux): does not apply' "$WORK/stdin.out"; then
+	pass "explain: a list from stdin: the same explanation as from its file, near misses included"
+else
+	fail "explain: a list from stdin: the same explanation as from its file, near misses included" \
+		"$(diff "$WORK/stdin-file.out" "$WORK/stdin.out" | head -c 400)"
+fi
 
 # -- re-enabled ------------------------------------------------------------
 REENABLED_ISSUES='7, 190101' PR_BODY='This PR fixes #190101.' \
@@ -270,14 +281,15 @@ trunk-run 1002: profiler/test_profiler.py::TestProfiler::test_kineto
 
 verdict: excluded by 3 entries (disabled-list 1, trunk-run 2)
 EOF
-	# The list's entries for other platforms come from a second download.
+	# The list's entries for other platforms come from the run's copy: one
+	# download a run.
 	GITHUB_TOKEN=x "$EXCLUSIONS" --root "$ROOT" --no-cache --disabled-url "$URL/data/sample-disabled.json" \
 		--no-trunk --timeout 20 --explain "$OPS64" >"$WORK/url.out" 2>"$WORK/url.err"
 	RC=$?
 	n=$(grep -c '^request: GET /data/sample-disabled.json' "$WORK/server.log")
-	has "explain: from a URL, the list is fetched again for its near misses" url 1 \
+	has "explain: from a URL, the list's near misses come from the run's copy" url 1 \
 		"  platform: rocm (this run: linux): does not apply"
-	expect_eq "explain: the list's URL fetched twice a run (two runs)" 4 "$n"
+	expect_eq "explain: the list's URL fetched once a run (two runs)" 2 "$n"
 fi
 
 # -- usage errors ----------------------------------------------------------------

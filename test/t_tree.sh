@@ -9,7 +9,9 @@
 #     <method>_<parameters>_<device>[_<dtype>]: an entry of the real
 #     2024-04-11 snapshot whose name would need the device before the
 #     parameters matches nothing (it used to print a node id pytest does not
-#     collect), and a name in PyTorch's order is one pytest collects;
+#     collect); @ops tests cannot be named from the tree (nothing printed,
+#     each entry said), and with --collected a name in PyTorch's order is
+#     one pytest collects;
 #  4. with --collected, the tests a printed --deselect prefix also removes
 #     are one warning (the count and a few of them); -v lists each.
 # shellcheck source=lib.sh source-path=SCRIPTDIR disable=SC1091
@@ -175,10 +177,12 @@ ENTRY=test_numpy_ref_mps_nn_functional_conv_transpose1d_mps_float32
 OPS_ARGS=(--no-trunk --root "$OPS" --tests-dir test --platform mac --devices "cpu,cuda,mps" --fallback never --format lines)
 if ! "$PY" -c 'import pytest' 2>/dev/null; then
 	skip "tree: the 2024-04-11 snapshot against a test_ops-like tree" "$PY cannot import pytest"
-	skip "tree: a name in PyTorch's order is one pytest collects (and its dtype-less name each of its dtypes)" "$PY cannot import pytest"
+	skip "tree: @ops tests cannot be named from the tree: nothing printed, each entry said" "$PY cannot import pytest"
+	skip "tree: with --collected, a name in PyTorch's order is one pytest collects (and its dtype-less name each of its dtypes)" "$PY cannot import pytest"
 elif [ ! -r "$SNAP24" ]; then
 	skip "tree: the 2024-04-11 snapshot against a test_ops-like tree" "no snapshot at $SNAP24"
-	skip "tree: a name in PyTorch's order is one pytest collects (and its dtype-less name each of its dtypes)" "no snapshot at $SNAP24"
+	skip "tree: @ops tests cannot be named from the tree: nothing printed, each entry said" "no snapshot at $SNAP24"
+	skip "tree: with --collected, a name in PyTorch's order is one pytest collects (and its dtype-less name each of its dtypes)" "no snapshot at $SNAP24"
 else
 	(cd "$OPS" && env -u PYTEST_ADDOPTS PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 \
 		"$PY" -m pytest --collect-only -q test) >"$WORK/ops.collected" 2>&1
@@ -201,14 +205,23 @@ else
 	if ! bad=$(collected_all "$WORK/snap24.out"); then
 		WHY+=("printed $bad, which pytest does not collect")
 	fi
-	grep -q -- "$ENTRY (__main__.TestCommonMPS).*<method>_<parameters>_<device>\[_<dtype>\]" "$WORK/snap24.err" ||
-		WHY+=("stderr does not report $ENTRY as matching nothing in PyTorch's order")
-	verdict "tree: the 2024-04-11 snapshot against a test_ops-like tree: $ENTRY matches nothing, nothing printed pytest does not collect"
+	# @ops names its tests after an op list: not from the source.
+	grep -q -- "$ENTRY (__main__.TestCommonMPS).*cannot be named from the tree: test_numpy_ref of TestCommonMPS.*@ops" "$WORK/snap24.err" ||
+		WHY+=("stderr does not report $ENTRY as one that cannot be named from the tree")
+	verdict "tree: the 2024-04-11 snapshot against a test_ops-like tree: $ENTRY cannot be named from the tree (@ops), nothing printed pytest does not collect"
 
 	printf '{"%s": ["1", "https://github.com/pytorch/pytorch/issues/1", []], "%s": ["2", "https://github.com/pytorch/pytorch/issues/2", []]}\n' \
 		"test_numpy_ref_nn_functional_conv_transpose1d_mps_float32 (__main__.TestCommonMPS)" \
 		"test_numpy_ref_add (__main__.TestCommonCUDA)" >"$WORK/order.json"
-	run order 20 --disabled-file "$WORK/order.json" "${OPS_ARGS[@]}"
+	# From the tree: @ops cannot be named, so nothing (no guessed name).
+	run order_tree 20 --disabled-file "$WORK/order.json" "${OPS_ARGS[@]}"
+	WHY=()
+	[ ! -s "$WORK/order_tree.out" ] || WHY+=("stdout is [$(tr '\n' ' ' <"$WORK/order_tree.out")], expected nothing")
+	[ "$(grep -c 'cannot be named from the tree' "$WORK/order_tree.err")" = 2 ] ||
+		WHY+=("stderr does not say twice that the tests cannot be named from the tree")
+	verdict "tree: @ops tests cannot be named from the tree: nothing printed, each entry said"
+	# With pytest's own list, exact.
+	run order 20 --disabled-file "$WORK/order.json" --collected "$WORK/ops.collected" "${OPS_ARGS[@]}"
 	WHY=()
 	want=$(printf '%s\n' test/test_ops.py::TestCommonCUDA::test_numpy_ref_add_cuda_float32 \
 		test/test_ops.py::TestCommonCUDA::test_numpy_ref_add_cuda_float64 \
@@ -218,7 +231,7 @@ else
 	if ! bad=$(collected_all "$WORK/order.out"); then
 		WHY+=("printed $bad, which pytest does not collect")
 	fi
-	verdict "tree: a name in PyTorch's order is one pytest collects (and its dtype-less name each of its dtypes)"
+	verdict "tree: with --collected, a name in PyTorch's order is one pytest collects (and its dtype-less name each of its dtypes)"
 fi
 
 # -- 4. --collected: the collateral is one warning ---------------------------

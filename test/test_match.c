@@ -59,6 +59,27 @@ key_suite_without_module(void)
 	CHECK(same(k.cls, k.cls_len, "TestFoo"));
 }
 
+/* PyTorch splits the key on white space: two spaces, a tab, spaces at
+ * either end are one key (issue 9). */
+static void
+key_white_space(void)
+{
+	struct testkey k;
+	const char *keys[] = { "test_a  (__main__.TestFoo)", "test_a\t(__main__.TestFoo)",
+		" test_a (__main__.TestFoo) ", "test_a \t (__main__.TestFoo)\n" };
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		struct testkey ks;
+
+		CHECK(key_ok(keys[i], &k));
+		CHECK(k.name_len == 6 && memcmp(k.name, "test_a", 6) == 0);
+		CHECK(k.cls_len == 7 && memcmp(k.cls, "TestFoo", 7) == 0);
+		CHECK(k.module_len == 8 && memcmp(k.module, "__main__", 8) == 0);
+		CHECK(key_split(keys[i], strlen(keys[i]), &ks) == 0);
+		CHECK(ks.name == k.name && ks.name_len == k.name_len && ks.cls == k.cls && ks.cls_len == k.cls_len);
+	}
+}
+
 static void
 key_malformed(void)
 {
@@ -76,6 +97,8 @@ key_malformed(void)
 	CHECK(!key_ok("test_a (__main__.TestFoo) extra", &k));
 	CHECK(!key_ok("test_a ($(touch x).TestFoo)", &k));
 	CHECK(!key_ok("", &k));
+	CHECK(!key_ok("test_a (__main__.TestFoo) (x)", &k));
+	CHECK(!key_ok("   ", &k));
 }
 
 /* The eight-at-a-time suite check against a byte-by-byte reference: every
@@ -223,6 +246,7 @@ main(void)
 	RUN(key_name_with_parentheses);
 	RUN(key_suite_without_module);
 	RUN(key_malformed);
+	RUN(key_white_space);
 	RUN(suite_check_every_byte);
 	RUN(class_prefix_rule);
 	RUN(dtype_suffix_removed);

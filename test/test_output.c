@@ -226,6 +226,55 @@ json_form_is_valid_json(void)
 	exclset_free(&s);
 }
 
+/* Entries that match no test follow the exclusions in the json form
+ * (node_id null, why), uncounted; other forms leave them out. */
+static void
+json_form_unmatched(void)
+{
+	struct exclset s;
+	struct buf out = { 0 }, lines = { 0 };
+	struct diags d = { .keep_level = LOG_DEBUG };
+	struct unmatched u[2] = {
+		{ "test_x (__main__.TestFoo)", "9", "https://github.com/pytorch/pytorch/issues/9", "linux",
+		  "test_x is only the \"start\"", 0 },
+		{ "test_y  (jit.a.TestFoo)", NULL, NULL, NULL, "cannot be named from the tree: ...", 1 },
+	};
+	struct js_scanner sc;
+	struct js_token t;
+	size_t objs = 0;
+	enum js_type ty;
+
+	make(&s);
+	CHECK(output_render_unmatched(&s, FMT_JSON, u, 2, &out, &d) == 5);
+	js_init(&sc, out.p, out.len, 0);
+	while ((ty = js_next(&sc, &t)) != JS_EOF && ty != JS_ERROR)
+		if (ty == JS_OBJECT && t.depth == 1)
+			objs++;
+	CHECK(ty == JS_EOF);
+	CHECK(objs == 7);
+	CHECK(strstr(out.p, "{\"node_id\": null, \"key\": \"test_x (__main__.TestFoo)\", \"issue\": \"9\", "
+	    "\"url\": \"https://github.com/pytorch/pytorch/issues/9\", \"platforms\": [\"linux\"], "
+	    "\"sources\": [\"disabled-list\"], \"reasons\": [{\"source\": \"disabled-list\", "
+	    "\"key\": \"test_x (__main__.TestFoo)\", \"issue\": \"9\", "
+	    "\"url\": \"https://github.com/pytorch/pytorch/issues/9\", \"platforms\": [\"linux\"]}], "
+	    "\"unmatched\": \"test_x is only the \\\"start\\\"\", \"unnamed\": false}") != NULL);
+	CHECK(strstr(out.p, "\"issue\": null, \"url\": null, \"platforms\": [], ") != NULL);
+	CHECK(strstr(out.p, "\"unnamed\": true}\n]\n") != NULL);
+	/* The same set without them: what output_render prints. */
+	CHECK(output_render(&s, FMT_JSON, &lines, &d) == 5 && strstr(lines.p, "unmatched") == NULL);
+	/* Not in the other forms. */
+	CHECK(output_render_unmatched(&s, FMT_LINES, u, 2, &lines, &d) == 5 && strstr(lines.p, "test_y") == NULL);
+	/* Only unmatched entries: still one valid array. */
+	exclset_free(&s);
+	memset(&s, 0, sizeof s);
+	CHECK(output_render_unmatched(&s, FMT_JSON, u, 1, &out, &d) == 0);
+	CHECK(strncmp(out.p, "[\n  {\"node_id\": null", 20) == 0 && strstr(out.p, "}\n]\n") != NULL);
+	diags_free(&d);
+	buf_free(&out);
+	buf_free(&lines);
+	exclset_free(&s);
+}
+
 static void
 keyword_form(void)
 {
@@ -519,6 +568,7 @@ main(void)
 	RUN(lines_form);
 	RUN(shell_form_quotes);
 	RUN(json_form_is_valid_json);
+	RUN(json_form_unmatched);
 	RUN(keyword_form);
 	RUN(idless_and_escaped);
 	RUN(format_names);
