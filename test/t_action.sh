@@ -35,6 +35,8 @@ SAMPLE=$TESTDIR/sample
 
 # run_action TAG [VAR=VALUE...]: action.sh with only these INPUT_*s set;
 # the outputs go to $WORK/TAG.output, stdout and stderr to TAG.out/.err.
+# ACTION_SHELL (an array, default: bash) runs the script (bash -x, strace).
+ACTION_SHELL=(bash)
 run_action() {
 	local tag=$1; shift
 	: >"$WORK/$tag.output"
@@ -44,10 +46,13 @@ run_action() {
 			-u INPUT_FALLBACK -u INPUT_FORMAT -u INPUT_EXTRA_ARGS -u INPUT_GITHUB_TOKEN \
 			-u INPUT_DISABLED_TESTS_FILE -u INPUT_EXTRA -u INPUT_COLLECT -u INPUT_PYTHON \
 			-u INPUT_SUMMARY -u GITHUB_STEP_SUMMARY -u GITHUB_ENV -u INPUT_HISTORY -u INPUT_CACHE_DIR \
+			-u INPUT_ISSUES_REPO -u INPUT_CHECK_ISSUES -u INPUT_ISSUE_AGES -u INPUT_ALERT_AFTER \
+			-u INPUT_NOTIFY_ISSUE -u INPUT_NOTIFY_WEBHOOK -u INPUT_DRY_RUN -u INPUT_GTEST_BASE \
+			-u GITHUB_ACTIONS -u EXCLUSIONS_WEBHOOK -u GTEST_FILTER -u GH_TOKEN -u GITHUB_TOKEN \
 			-u REENABLED_ISSUES -u PR_BODY -u COMMIT_MESSAGES \
 			GITHUB_OUTPUT="$WORK/$tag.output" RUNNER_TEMP="$WORK" \
 			EXCLUSIONS_BIN="$EXCLUSIONS" "$@" \
-			bash "$ACTION_SH" </dev/null >"$WORK/$tag.out" 2>"$WORK/$tag.err"
+			"${ACTION_SHELL[@]}" "$ACTION_SH" </dev/null >"$WORK/$tag.out" 2>"$WORK/$tag.err"
 	)
 	RC=$?
 }
@@ -431,6 +436,70 @@ fake_action badfile INPUT_FORMAT=pytorch INPUT_DISABLED_TESTS_FILE="a
 b.json"
 expect_eq "inputs: a disabled-tests-file with a line break: status 2, nothing run" "2:<not run>" "$RC:$(argv_of badfile)"
 
+# The inputs of issue tracking, alerts and the gtest base become their
+# options; true and false in any case.
+fake_action alerting INPUT_FORMAT=gtest INPUT_SUMMARY=TRUE GITHUB_STEP_SUMMARY="$WORK/s3.md" \
+	INPUT_ISSUES_REPO=kineto/own INPUT_CHECK_ISSUES=True INPUT_ISSUE_AGES=true INPUT_ALERT_AFTER=30 \
+	INPUT_NOTIFY_ISSUE=kineto/track INPUT_DRY_RUN=TRUE INPUT_GTEST_BASE=-Old.x
+want="[--format]
+[gtest]
+[--summary]
+[$WORK/s3.md]
+[--issues-repo]
+[kineto/own]
+[--check-issues]
+[--issue-ages]
+[--alert-after]
+[30]
+[--notify-issue]
+[kineto/track]
+[--dry-run]
+[--gtest-base=-Old.x]"
+expect_eq "inputs: issues-repo, check-issues, issue-ages, alert-after, notify-issue, dry-run, gtest-base to their options" \
+	"0:$want" "$RC:$(argv_of alerting)"
+fake_action falses INPUT_SUMMARY=False GITHUB_STEP_SUMMARY="$WORK/s4.md" INPUT_CHECK_ISSUES=false \
+	INPUT_ISSUE_AGES=FALSE INPUT_DRY_RUN=false INPUT_COLLECT=False INPUT_PLATFORM=linux
+expect_eq "inputs: every boolean false (any case) adds nothing" "0:[--platform]
+[linux]" "$RC:$(argv_of falses)"
+for b in collect summary check-issues issue-ages dry-run; do
+	var=INPUT_$(printf '%s' "$b" | tr 'a-z-' 'A-Z_')
+	for v in yes "true
+--evil"; do
+		fake_action badbool "$var=$v"
+		if [ "$RC" -eq 2 ] && [ "$(argv_of badbool)" = '<not run>' ] && [ ! -s "$WORK/badbool.out" ] &&
+			[ "$(wc -l <"$WORK/badbool.err")" -eq 1 ] &&
+			grep -qxF "exclusions action: $b: expected true or false, not \"${v//$'\n'/\\n}\"" "$WORK/badbool.err"; then
+			pass "inputs: $b [${v//$'\n'/\\n}]: one line, status 2, nothing run"
+		else
+			fail "inputs: $b [${v//$'\n'/\\n}]: one line, status 2, nothing run" \
+				"status $RC, argv $(argv_of badbool), $(cat "$WORK/badbool.err")"
+		fi
+	done
+done
+
+# notify-webhook reaches the binary as EXCLUSIONS_WEBHOOK in its
+# environment only: not in argv, not as INPUT_NOTIFY_WEBHOOK; without the
+# input, an EXCLUSIONS_WEBHOOK of the job's own is passed on as it is.
+cat >"$WORK/envbin" <<'FAKE'
+#!/bin/sh
+printf '%s\0' "$@" >"$FAKE_ARGV"
+printf 'hook=%s input=%s\n' "${EXCLUSIONS_WEBHOOK-unset}" "${INPUT_NOTIFY_WEBHOOK-unset}" >"$FAKE_ENV"
+printf '\n'
+FAKE
+chmod +x "$WORK/envbin"
+HOOKSECRET=hooksecret_${RANDOM}_$$
+rm -f "$WORK/hookenv.argv"
+run_action hookenv EXCLUSIONS_BIN="$WORK/envbin" FAKE_ARGV="$WORK/hookenv.argv" FAKE_ENV="$WORK/hookenv.env" \
+	INPUT_NOTIFY_WEBHOOK="https://hooks.example/T/$HOOKSECRET"
+expect_eq "inputs: notify-webhook: in the binary's environment as EXCLUSIONS_WEBHOOK only" \
+	"0:hook=https://hooks.example/T/$HOOKSECRET input=unset" "$RC:$(cat "$WORK/hookenv.env" 2>/dev/null)"
+expect_eq "inputs: notify-webhook: in no argument, no message, no output" 0 \
+	"$(cat "$WORK/hookenv.argv" "$WORK/hookenv.out" "$WORK/hookenv.err" "$WORK/hookenv.output" | grep -c -F "$HOOKSECRET")"
+run_action hookjob EXCLUSIONS_BIN="$WORK/envbin" FAKE_ARGV="$WORK/hookjob.argv" FAKE_ENV="$WORK/hookjob.env" \
+	EXCLUSIONS_WEBHOOK="https://hooks.example/job"
+expect_eq "inputs: no notify-webhook: the job's EXCLUSIONS_WEBHOOK left as it is" \
+	"0:hook=https://hooks.example/job input=unset" "$RC:$(cat "$WORK/hookjob.env" 2>/dev/null)"
+
 # The extra and collect inputs on the real binary: a hand-kept line (in
 # Kineto's shape, with its issue link) is excluded and shown in the
 # summary; collect runs Debian's pytest for exact ids.
@@ -481,7 +550,8 @@ if [ -n "$inputs" ] && [ -z "$missing" ]; then
 else
 	fail "action.yml: every input goes through env:" "missing:$missing"
 fi
-for want in platform root tests-dir disabled-url fallback format extra-args disabled-tests-file extra collect python summary cache-dir; do
+for want in platform root tests-dir disabled-url fallback format extra-args disabled-tests-file extra collect python summary cache-dir \
+	issues-repo check-issues issue-ages alert-after notify-issue notify-webhook dry-run gtest-base; do
 	check "action.yml: input $want" grep -qx "  $want:" <(printf '%s\n' "$inputs" | sed 's/^/  /; s/$/:/')
 done
 for o in args count; do
