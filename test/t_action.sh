@@ -3,6 +3,11 @@
 # variables, a GITHUB_OUTPUT file), on the sample tree and the fixture
 # list, checked against the binary run directly; inputs that try to run
 # commands run none; and action.yml passes every input through env: only.
+# The inputs of issue tracking and alerts run the real binary against the
+# loopback fake API (test/server.py): annotations with GITHUB_ACTIONS=true,
+# the tracking issue opened then edited, the webhook's body, its URL in no
+# argv (a curl wrapper, strace -f on the whole action) and in no message or
+# set -x trace; dry-run sends nothing; a bad boolean input is one line.
 # Single quotes around $( ) and ${{ }} are meant: those texts must not expand.
 # shellcheck disable=SC2016
 # shellcheck source=lib.sh source-path=SCRIPTDIR disable=SC1091
@@ -554,7 +559,7 @@ elif ! start_server_as api --record-dir "$REC"; then
 	fail "action: issues and alerts" "test/server.py did not start: $(tail -n 3 "$WORK/api.log")"
 else
 	API=http://127.0.0.1:$PORT/api/v3
-	APORT=$PORT
+	HOOKS=http://127.0.0.1:$PORT/hook
 	ALOG=$WORK/api.log
 	TOK=actiontok_${RANDOM}_$$
 	sent() { grep -a -c -E "^sent: $1" "$ALOG"; }
@@ -630,7 +635,7 @@ EOF
 	STRACE=$(command -v strace)
 	if [ -n "$STRACE" ] && ! "$STRACE" -f -e trace=execve -o "$WORK/probe.strace" true 2>/dev/null; then STRACE=; fi
 	hook_inputs=(INPUT_ROOT="$SAMPLE" EXCLUSIONS_NOW="$NOW0" INPUT_ISSUE_AGES=true INPUT_GITHUB_TOKEN="$TOK"
-		PATH="$WORK/bin:$PATH" INPUT_NOTIFY_WEBHOOK="http://127.0.0.1:$APORT/hook/$SECRET"
+		PATH="$WORK/bin:$PATH" INPUT_NOTIFY_WEBHOOK="$HOOKS/$SECRET"
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 		INPUT_EXTRA_ARGS="--no-trunk --disabled-file alist.json --api-url $API --timeout 30")
 	if [ -n "$STRACE" ]; then
@@ -668,7 +673,7 @@ EOF
 	# dry-run: what would be sent shown (the webhook's body, not its URL),
 	# nothing sent.
 	run_action dry INPUT_ROOT="$SAMPLE" EXCLUSIONS_NOW=$NOW0 INPUT_ISSUE_AGES=true INPUT_DRY_RUN=true \
-		INPUT_NOTIFY_ISSUE=act/dry INPUT_NOTIFY_WEBHOOK="http://127.0.0.1:$APORT/hook/dry$SECRET" INPUT_GITHUB_TOKEN="$TOK" \
+		INPUT_NOTIFY_ISSUE=act/dry INPUT_NOTIFY_WEBHOOK="$HOOKS/dry$SECRET" INPUT_GITHUB_TOKEN="$TOK" \
 		INPUT_EXTRA_ARGS="--no-trunk --disabled-file alist.json --api-url $API --timeout 30"
 	expect_eq "dry-run: nothing sent (no tracking issue call, no webhook)" "0 0 0" \
 		"$RC $(grep -a -c -E '^request: [A-Z]+ /api/v3/(repos/act/dry|search/issues\?q=repo:act/dry)' "$ALOG") $(grep -a -c "^webhook: dry" "$ALOG")"
