@@ -9,12 +9,25 @@
 # .pytorch-disabled-tests.json in the working directory), INPUT_EXTRA
 # (white-space separated files, one --extra each), INPUT_COLLECT ("true":
 # --collect), INPUT_PYTHON (--python), INPUT_CACHE_DIR (--cache-dir, a
-# leading ~/ made $HOME/), INPUT_SUMMARY ("false": no job
-# summary), INPUT_HISTORY (--history FILE), INPUT_EXTRA_ARGS (split into words as a POSIX shell splits
-# them, with nothing run or expanded: see split_words), INPUT_GITHUB_TOKEN
-# (exported as GH_TOKEN for gh and GITHUB_TOKEN for the curl path:
-# environment, never argv).  Empty inputs are left out, so that
-# exclusions' own defaults apply; extra-args come last, so they win.
+# leading ~/ made $HOME/), INPUT_SUMMARY ("false": no job summary),
+# INPUT_HISTORY (--history FILE), INPUT_ISSUES_REPO (--issues-repo),
+# INPUT_CHECK_ISSUES ("true": --check-issues), INPUT_ISSUE_AGES ("true":
+# --issue-ages), INPUT_ALERT_AFTER (--alert-after), INPUT_NOTIFY_ISSUE
+# (--notify-issue), INPUT_NOTIFY_WEBHOOK (a secret: handed to exclusions
+# only as EXCLUSIONS_WEBHOOK in its environment, never argv, never printed,
+# and taken out of the environment of everything else), INPUT_DRY_RUN
+# ("true": --dry-run), INPUT_GTEST_BASE (--gtest-base=FILTER),
+# INPUT_EXTRA_ARGS (split into words as a POSIX shell splits them, with
+# nothing run or expanded: see split_words), INPUT_GITHUB_TOKEN (exported
+# as GH_TOKEN for gh and GITHUB_TOKEN for the curl path: environment,
+# never argv).  Empty inputs are left out, so that exclusions' own
+# defaults apply; extra-args come last, so they win.  The boolean inputs
+# (collect, summary, check-issues, issue-ages, dry-run) take true or false
+# (any case); empty is their default.
+#
+# GITHUB_ACTIONS (true on a runner) is passed on as it is: with it,
+# exclusions prints ::warning annotations for the tests excluded longer
+# than alert-after.
 #
 # With GITHUB_STEP_SUMMARY set (and summary not "false"), exclusions
 # appends its Markdown report there (--summary), and with history set the
@@ -38,9 +51,17 @@
 # EXCLUSIONS_BIN names the binary (default: exclusions beside this script).
 # Exit status: that of exclusions (0 whenever a result was printed); 2,
 # with one line on stderr and nothing run, for an input that makes no
-# sense (an unterminated quote in extra-args, collect neither true nor
-# false, a file name with a newline).
+# sense (an unterminated quote in extra-args, a boolean input neither true
+# nor false, a file name with a newline).
 set -euo pipefail
+
+# The webhook is a secret: kept in a variable of this shell only, out of
+# the environment, read with tracing off (a set -x shows no value of it).
+case $- in *x*) trace=1 ;; *) trace=0 ;; esac
+{ set +x; } 2>/dev/null
+webhook=${INPUT_NOTIFY_WEBHOOK:-}
+unset INPUT_NOTIFY_WEBHOOK
+[ "$trace" -eq 1 ] && set -x
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bin=${EXCLUSIONS_BIN:-$here/exclusions}
@@ -164,11 +185,25 @@ if [ -n "${INPUT_EXTRA_ARGS:-}" ]; then
 	split_words "$INPUT_EXTRA_ARGS" || die "extra-args: $WHY"
 	words=("${WORDS[@]}")
 fi
-case ${INPUT_COLLECT:-} in
-'' | false | False | FALSE) collect=0 ;;
-true | True | TRUE) collect=1 ;;
-*) die "collect: expected true or false, not \"$INPUT_COLLECT\"" ;;
-esac
+# boolean NAME VALUE DEFAULT: 1 for true, 0 for false (any case), DEFAULT
+# when empty, into BOOL; anything else fails the step with one line.
+boolean() {
+	local lc
+	lc=$(printf '%s' "$2" | tr '[:upper:]' '[:lower:]')
+	case $lc in
+	'') BOOL=$3 ;;
+	true) BOOL=1 ;;
+	false) BOOL=0 ;;
+	*)
+		lc=${2//$'\n'/\\n}
+		die "$1: expected true or false, not \"${lc//$'\r'/\\r}\"" ;;
+	esac
+}
+boolean collect "${INPUT_COLLECT:-}" 0; collect=$BOOL
+boolean summary "${INPUT_SUMMARY:-}" 1; summary=$BOOL
+boolean check-issues "${INPUT_CHECK_ISSUES:-}" 0; check_issues=$BOOL
+boolean issue-ages "${INPUT_ISSUE_AGES:-}" 0; issue_ages=$BOOL
+boolean dry-run "${INPUT_DRY_RUN:-}" 0; dry_run=$BOOL
 
 if [ -n "${INPUT_GITHUB_TOKEN:-}" ]; then
 	export GH_TOKEN="$INPUT_GITHUB_TOKEN" GITHUB_TOKEN="$INPUT_GITHUB_TOKEN"
@@ -203,11 +238,19 @@ if [ -n "${INPUT_CACHE_DIR:-}" ]; then
 	*) args+=(--cache-dir "$INPUT_CACHE_DIR") ;;
 	esac
 fi
-if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ "${INPUT_SUMMARY:-true}" != false ]; then
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ "$summary" -eq 1 ]; then
 	args+=(--summary "$GITHUB_STEP_SUMMARY")
 	step_summary=$GITHUB_STEP_SUMMARY
 fi
 [ -n "${INPUT_HISTORY:-}" ] && args+=(--history "$INPUT_HISTORY")
+[ -n "${INPUT_ISSUES_REPO:-}" ] && args+=(--issues-repo "$INPUT_ISSUES_REPO")
+[ "$check_issues" -eq 1 ] && args+=(--check-issues)
+[ "$issue_ages" -eq 1 ] && args+=(--issue-ages)
+[ -n "${INPUT_ALERT_AFTER:-}" ] && args+=(--alert-after "$INPUT_ALERT_AFTER")
+[ -n "${INPUT_NOTIFY_ISSUE:-}" ] && args+=(--notify-issue "$INPUT_NOTIFY_ISSUE")
+[ "$dry_run" -eq 1 ] && args+=(--dry-run)
+# A filter often starts with "-": one word, --gtest-base=FILTER.
+[ -n "${INPUT_GTEST_BASE:-}" ] && args+=("--gtest-base=$INPUT_GTEST_BASE")
 args+=("${words[@]}")
 
 # The form that will be printed: the last --format wins, as in exclusions.
@@ -233,12 +276,28 @@ else
 	result=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/exclusions.XXXXXX")
 fi
 
+# The webhook reaches exclusions in its environment only, exported for it
+# alone, with tracing off while the value is handled; exclusions takes it
+# out of the environment of its own children.  Without the input, an
+# EXCLUSIONS_WEBHOOK the job sets itself is left as it is.
+hook() { # hook on|off
+	local t=0
+	case $- in *x*) t=1 ;; esac
+	set +x
+	if [ -n "$webhook" ]; then
+		if [ "$1" = on ]; then export EXCLUSIONS_WEBHOOK="$webhook"; else unset EXCLUSIONS_WEBHOOK; fi
+	fi
+	[ "$t" -eq 0 ] || set -x
+}
+
 status=0
+{ hook on; } 2>/dev/null
 if [ "$format" = pytorch ]; then
 	GITHUB_STEP_SUMMARY=$step_summary "$bin" "${args[@]}" || status=$?
 else
 	GITHUB_STEP_SUMMARY=$step_summary "$bin" "${args[@]}" >"$result" || status=$?
 fi
+{ hook off; } 2>/dev/null
 if [ "$status" -ne 0 ]; then
 	echo "exclusions failed with status $status" >&2
 	exit "$status"

@@ -3,6 +3,11 @@
 # variables, a GITHUB_OUTPUT file), on the sample tree and the fixture
 # list, checked against the binary run directly; inputs that try to run
 # commands run none; and action.yml passes every input through env: only.
+# The inputs of issue tracking and alerts run the real binary against the
+# loopback fake API (test/server.py): annotations with GITHUB_ACTIONS=true,
+# the tracking issue opened then edited, the webhook's body, its URL in no
+# argv (a curl wrapper, strace -f on the whole action) and in no message or
+# set -x trace; dry-run sends nothing; a bad boolean input is one line.
 # Single quotes around $( ) and ${{ }} are meant: those texts must not expand.
 # shellcheck disable=SC2016
 # shellcheck source=lib.sh source-path=SCRIPTDIR disable=SC1091
@@ -35,6 +40,8 @@ SAMPLE=$TESTDIR/sample
 
 # run_action TAG [VAR=VALUE...]: action.sh with only these INPUT_*s set;
 # the outputs go to $WORK/TAG.output, stdout and stderr to TAG.out/.err.
+# ACTION_SHELL (an array, default: bash) runs the script (bash -x, strace).
+ACTION_SHELL=(bash)
 run_action() {
 	local tag=$1; shift
 	: >"$WORK/$tag.output"
@@ -44,10 +51,13 @@ run_action() {
 			-u INPUT_FALLBACK -u INPUT_FORMAT -u INPUT_EXTRA_ARGS -u INPUT_GITHUB_TOKEN \
 			-u INPUT_DISABLED_TESTS_FILE -u INPUT_EXTRA -u INPUT_COLLECT -u INPUT_PYTHON \
 			-u INPUT_SUMMARY -u GITHUB_STEP_SUMMARY -u GITHUB_ENV -u INPUT_HISTORY -u INPUT_CACHE_DIR \
+			-u INPUT_ISSUES_REPO -u INPUT_CHECK_ISSUES -u INPUT_ISSUE_AGES -u INPUT_ALERT_AFTER \
+			-u INPUT_NOTIFY_ISSUE -u INPUT_NOTIFY_WEBHOOK -u INPUT_DRY_RUN -u INPUT_GTEST_BASE \
+			-u GITHUB_ACTIONS -u EXCLUSIONS_WEBHOOK -u GTEST_FILTER -u GH_TOKEN -u GITHUB_TOKEN \
 			-u REENABLED_ISSUES -u PR_BODY -u COMMIT_MESSAGES \
 			GITHUB_OUTPUT="$WORK/$tag.output" RUNNER_TEMP="$WORK" \
 			EXCLUSIONS_BIN="$EXCLUSIONS" "$@" \
-			bash "$ACTION_SH" </dev/null >"$WORK/$tag.out" 2>"$WORK/$tag.err"
+			"${ACTION_SHELL[@]}" "$ACTION_SH" </dev/null >"$WORK/$tag.out" 2>"$WORK/$tag.err"
 	)
 	RC=$?
 }
@@ -322,6 +332,14 @@ expect_eq "gtest: the filter line and the count of its negative patterns" "0:--g
 run_action gtest0 INPUT_FORMAT=gtest INPUT_EXTRA_ARGS="--no-trunk --no-disabled-list -q"
 expect_eq "gtest: none is an empty line and 0" "0::0" \
 	"$RC:$(output "$WORK/gtest0.output" args):$(output "$WORK/gtest0.output" count)"
+# The gtest-base input: one that starts with "-" (negative only) gets the
+# exclusions after a ":", a positive one after a "-".
+run_action gbase INPUT_FORMAT=gtest INPUT_EXTRA=cpp.txt INPUT_GTEST_BASE=-Old.x INPUT_EXTRA_ARGS="--no-trunk --no-disabled-list -q"
+rc1=$RC
+run_action gbase2 INPUT_FORMAT=gtest INPUT_EXTRA=cpp.txt INPUT_GTEST_BASE='Foo.*' INPUT_EXTRA_ARGS="--no-trunk --no-disabled-list -q"
+expect_eq "gtest: the gtest-base input, negative and positive" \
+	"0:--gtest_filter=-Old.x:A.b:C.d:3|0:--gtest_filter=Foo.*-A.b:C.d:2" \
+	"$rc1:$(output "$WORK/gbase.output" args):$(output "$WORK/gbase.output" count)|$RC:$(output "$WORK/gbase2.output" args):$(output "$WORK/gbase2.output" count)"
 
 # ---------------------------------------------------------------------------
 # extra-args are split as a shell splits words, with nothing run: a stand-in
@@ -431,6 +449,70 @@ fake_action badfile INPUT_FORMAT=pytorch INPUT_DISABLED_TESTS_FILE="a
 b.json"
 expect_eq "inputs: a disabled-tests-file with a line break: status 2, nothing run" "2:<not run>" "$RC:$(argv_of badfile)"
 
+# The inputs of issue tracking, alerts and the gtest base become their
+# options; true and false in any case.
+fake_action alerting INPUT_FORMAT=gtest INPUT_SUMMARY=TRUE GITHUB_STEP_SUMMARY="$WORK/s3.md" \
+	INPUT_ISSUES_REPO=kineto/own INPUT_CHECK_ISSUES=True INPUT_ISSUE_AGES=true INPUT_ALERT_AFTER=30 \
+	INPUT_NOTIFY_ISSUE=kineto/track INPUT_DRY_RUN=TRUE INPUT_GTEST_BASE=-Old.x
+want="[--format]
+[gtest]
+[--summary]
+[$WORK/s3.md]
+[--issues-repo]
+[kineto/own]
+[--check-issues]
+[--issue-ages]
+[--alert-after]
+[30]
+[--notify-issue]
+[kineto/track]
+[--dry-run]
+[--gtest-base=-Old.x]"
+expect_eq "inputs: issues-repo, check-issues, issue-ages, alert-after, notify-issue, dry-run, gtest-base to their options" \
+	"0:$want" "$RC:$(argv_of alerting)"
+fake_action falses INPUT_SUMMARY=False GITHUB_STEP_SUMMARY="$WORK/s4.md" INPUT_CHECK_ISSUES=false \
+	INPUT_ISSUE_AGES=FALSE INPUT_DRY_RUN=false INPUT_COLLECT=False INPUT_PLATFORM=linux
+expect_eq "inputs: every boolean false (any case) adds nothing" "0:[--platform]
+[linux]" "$RC:$(argv_of falses)"
+for b in collect summary check-issues issue-ages dry-run; do
+	var=INPUT_$(printf '%s' "$b" | tr 'a-z-' 'A-Z_')
+	for v in yes "true
+--evil"; do
+		fake_action badbool "$var=$v"
+		if [ "$RC" -eq 2 ] && [ "$(argv_of badbool)" = '<not run>' ] && [ ! -s "$WORK/badbool.out" ] &&
+			[ "$(wc -l <"$WORK/badbool.err")" -eq 1 ] &&
+			grep -qxF "exclusions action: $b: expected true or false, not \"${v//$'\n'/\\n}\"" "$WORK/badbool.err"; then
+			pass "inputs: $b [${v//$'\n'/\\n}]: one line, status 2, nothing run"
+		else
+			fail "inputs: $b [${v//$'\n'/\\n}]: one line, status 2, nothing run" \
+				"status $RC, argv $(argv_of badbool), $(cat "$WORK/badbool.err")"
+		fi
+	done
+done
+
+# notify-webhook reaches the binary as EXCLUSIONS_WEBHOOK in its
+# environment only: not in argv, not as INPUT_NOTIFY_WEBHOOK; without the
+# input, an EXCLUSIONS_WEBHOOK of the job's own is passed on as it is.
+cat >"$WORK/envbin" <<'FAKE'
+#!/bin/sh
+printf '%s\0' "$@" >"$FAKE_ARGV"
+printf 'hook=%s input=%s\n' "${EXCLUSIONS_WEBHOOK-unset}" "${INPUT_NOTIFY_WEBHOOK-unset}" >"$FAKE_ENV"
+printf '\n'
+FAKE
+chmod +x "$WORK/envbin"
+HOOKSECRET=hooksecret_${RANDOM}_$$
+rm -f "$WORK/hookenv.argv"
+run_action hookenv EXCLUSIONS_BIN="$WORK/envbin" FAKE_ARGV="$WORK/hookenv.argv" FAKE_ENV="$WORK/hookenv.env" \
+	INPUT_NOTIFY_WEBHOOK="https://hooks.example/T/$HOOKSECRET"
+expect_eq "inputs: notify-webhook: in the binary's environment as EXCLUSIONS_WEBHOOK only" \
+	"0:hook=https://hooks.example/T/$HOOKSECRET input=unset" "$RC:$(cat "$WORK/hookenv.env" 2>/dev/null)"
+expect_eq "inputs: notify-webhook: in no argument, no message, no output" 0 \
+	"$(cat "$WORK/hookenv.argv" "$WORK/hookenv.out" "$WORK/hookenv.err" "$WORK/hookenv.output" | grep -c -F "$HOOKSECRET")"
+run_action hookjob EXCLUSIONS_BIN="$WORK/envbin" FAKE_ARGV="$WORK/hookjob.argv" FAKE_ENV="$WORK/hookjob.env" \
+	EXCLUSIONS_WEBHOOK="https://hooks.example/job"
+expect_eq "inputs: no notify-webhook: the job's EXCLUSIONS_WEBHOOK left as it is" \
+	"0:hook=https://hooks.example/job input=unset" "$RC:$(cat "$WORK/hookjob.env" 2>/dev/null)"
+
 # The extra and collect inputs on the real binary: a hand-kept line (in
 # Kineto's shape, with its issue link) is excluded and shown in the
 # summary; collect runs Debian's pytest for exact ids.
@@ -453,6 +535,152 @@ if /usr/bin/python3 -c 'import pytest' 2>/dev/null; then
 	fi
 else
 	skip "collect input, real pytest: the ids come from its collection" "/usr/bin/python3 cannot import pytest"
+fi
+
+# ---------------------------------------------------------------------------
+# Issue tracking, issue ages and alerts on the real binary against the
+# loopback fake API of test/server.py (issues.json and issue-ages.json in
+# test/fixtures/github; the tracking issue kept in memory; webhook bodies
+# recorded in --record-dir), as t_issues.sh and t_alerts.sh run them.
+NOW0=1787270400        # 2026-08-21T00:00:00Z
+DAY=86400
+P=test/profiler/test_profiler.py
+cat >"$RUN/alist.json" <<'EOF'
+{"test_fuzz_symbolize (__main__.TestExperimentalUtils)": ["103", "https://github.com/pytorch/pytorch/issues/103", []],
+ "test_kineto (__main__.TestProfiler)": ["101", "https://github.com/pytorch/pytorch/issues/101", []],
+ "test_user_annotation (__main__.TestProfiler)": ["102", "https://github.com/pytorch/pytorch/issues/102", []]}
+EOF
+REC=$WORK/rec
+mkdir -p "$REC" "$WORK/bin"
+CURL_BIN=$(command -v curl)
+if [ -z "$CURL_BIN" ]; then
+	skip "action: issues and alerts" "curl is not installed"
+elif ! start_server_as api --record-dir "$REC"; then
+	fail "action: issues and alerts" "test/server.py did not start: $(tail -n 3 "$WORK/api.log")"
+else
+	API=http://127.0.0.1:$PORT/api/v3
+	HOOKS=http://127.0.0.1:$PORT/hook
+	ALOG=$WORK/api.log
+	TOK=actiontok_${RANDOM}_$$
+	sent() { grep -a -c -E "^sent: $1" "$ALOG"; }
+
+	# issues-repo: the open DISABLED issues' tests, every page, the token
+	# of the github-token input on each call.
+	run_action issues INPUT_ROOT="$SAMPLE" INPUT_FORMAT=lines INPUT_ISSUES_REPO=act-tr/tracked INPUT_GITHUB_TOKEN="$TOK" \
+		INPUT_EXTRA_ARGS="--no-trunk --no-disabled-list --api-url $API --timeout 30"
+	expect_eq "issues-repo: the tests of the open DISABLED issues" "0:$P::TestProfiler::test_kineto
+$P::TestProfiler::test_script_payload
+$P::TestProfiler::test_user_annotation:3" "$RC:$(output "$WORK/issues.output" args):$(output "$WORK/issues.output" count)"
+	expect_eq "issues-repo: three pages asked for, each with github-token's token" "3 3" \
+		"$(requests_of api act-tr) $(grep -a -c "^auth: /api/v3/repos/act-tr/.* Bearer $TOK\$" "$ALOG")"
+
+	# check-issues: the closed issue's line reported, the output unchanged.
+	printf '%s\n' "$P::TestProfiler::test_kineto  # https://github.com/act-ck/checked/issues/11" \
+		"$P::TestProfiler::test_user_annotation  # https://github.com/act-ck/checked/issues/12" >"$RUN/ck.txt"
+	run_action ck INPUT_ROOT="$SAMPLE" INPUT_EXTRA=ck.txt INPUT_CHECK_ISSUES=true INPUT_GITHUB_TOKEN="$TOK" \
+		INPUT_EXTRA_ARGS="--no-trunk --no-disabled-list --fallback never --api-url $API --timeout 30"
+	expect_eq "check-issues: both issues looked up once, the closed one's line reported, both still excluded" \
+		"0:2:2:1:0" "$RC:$(output "$WORK/ck.output" count):$(requests_of api act-ck):$(grep -c \
+			'check-issues: ck.txt:2: issue closed: this line can go (https://github.com/act-ck/checked/issues/12)$' "$WORK/ck.err"):$(grep -c 'issues/11)$' "$WORK/ck.err")"
+
+	# issue-ages and alert-after: with GITHUB_ACTIONS=true (the runner's),
+	# one ::warning per test excluded that long, days from each issue's
+	# opening; the default 14 days without the input; none outside Actions.
+	T="$P::TestProfiler::test_"
+	run_action ages5 INPUT_ROOT="$SAMPLE" GITHUB_ACTIONS=true EXCLUSIONS_NOW=$NOW0 INPUT_ISSUE_AGES=true \
+		INPUT_ALERT_AFTER=5 INPUT_GITHUB_TOKEN="$TOK" \
+		INPUT_EXTRA_ARGS="--no-trunk --disabled-file alist.json --api-url $API --timeout 30"
+	expect_eq "issue-ages, alert-after 5, GITHUB_ACTIONS=true: the annotations, longest first" \
+		"0:Excluded for 51 days%3A ${T//:/%3A}kineto
+Excluded for 10 days%3A ${T//:/%3A}user_annotation" "$RC:$(sed -n 's/^::warning title=\([^:]*\)::.*/\1/p' "$WORK/ages5.err")"
+	check "issue-ages: the annotation's message names since when and the issue" \
+		grep -q -x -F "::warning title=Excluded for 51 days%3A ${T//:/%3A}kineto::${T}kineto has been excluded since 2026-07-01 (disabled-list): https://github.com/pytorch/pytorch/issues/101" "$WORK/ages5.err"
+	run_action ages14 INPUT_ROOT="$SAMPLE" GITHUB_ACTIONS=true EXCLUSIONS_NOW=$NOW0 INPUT_ISSUE_AGES=true \
+		INPUT_GITHUB_TOKEN="$TOK" INPUT_EXTRA_ARGS="--no-trunk --disabled-file alist.json --api-url $API --timeout 30"
+	expect_eq "alert-after empty: exclusions' 14 days" "0:1" "$RC:$(grep -c '^::warning ' "$WORK/ages14.err")"
+	run_action noages INPUT_ROOT="$SAMPLE" EXCLUSIONS_NOW=$NOW0 INPUT_ISSUE_AGES=true INPUT_ALERT_AFTER=5 \
+		INPUT_GITHUB_TOKEN="$TOK" INPUT_EXTRA_ARGS="--no-trunk --disabled-file alist.json --api-url $API --timeout 30"
+	expect_eq "issue-ages: no annotation without GITHUB_ACTIONS=true, the same result" "0:0:$(output "$WORK/ages5.output" args)" \
+		"$RC:$(grep -c '^::' "$WORK/noages.err"):$(output "$WORK/noages.output" args)"
+	run_action badafter INPUT_ALERT_AFTER=x INPUT_EXTRA_ARGS="--no-trunk --disabled-file alist.json"
+	expect_eq "alert-after not a number: exclusions' usage error, status 2" "2:1" \
+		"$RC:$(grep -c '^exclusions: --alert-after' "$WORK/badafter.err")"
+
+	# notify-issue: one tracking issue, opened, then edited a day later.
+	for d in 0 1; do
+		run_action "track$d" INPUT_ROOT="$SAMPLE" EXCLUSIONS_NOW=$((NOW0 + d * DAY)) INPUT_ISSUE_AGES=true \
+			INPUT_NOTIFY_ISSUE=act/track INPUT_GITHUB_TOKEN="$TOK" \
+			INPUT_EXTRA_ARGS="--no-trunk --disabled-file alist.json --api-url $API --timeout 30"
+		[ "$RC" -eq 0 ] || fail "notify-issue: run $d" "status $RC: $(tail -n 3 "$WORK/track$d.err")"
+	done
+	expect_eq "notify-issue: the tracking issue opened once (POST), then edited (PATCH #1)" "1 1" \
+		"$(sent "POST /api/v3/repos/act/track/issues ") $(sent "PATCH /api/v3/repos/act/track/issues/1 ")"
+	check "notify-issue: the edit has the new day count" \
+		grep -q -E "^sent: PATCH /api/v3/repos/act/track/issues/1 .*test\\\\\\\\_kineto \\| 52 \\|" "$ALOG"
+	n=$(grep -a -c '^auth: /api/v3/repos/act/track/' "$ALOG")
+	check "notify-issue: each call with github-token's token ($n)" \
+		test "$n" -ge 2 -a "$(grep -a -c "^auth: /api/v3/repos/act/track/.* Bearer $TOK\$" "$ALOG")" = "$n"
+
+	# notify-webhook: the body byte for byte; the URL in no argv of any
+	# process (a curl wrapper's record, and strace's execve of every
+	# process the action starts), in no message, output or trace (set -x).
+	SECRET=s3cretACTIONhook$$
+	cat >"$WORK/bin/curl" <<EOF
+#!/bin/sh
+printf '%s\n' "\$* \${EXCLUSIONS_WEBHOOK:+[EXCLUSIONS_WEBHOOK in the environment]}\${INPUT_NOTIFY_WEBHOOK:+[INPUT_NOTIFY_WEBHOOK in the environment]}" >>"$WORK/curl-argv.log"
+exec "$CURL_BIN" "\$@"
+EOF
+	chmod +x "$WORK/bin/curl"
+	: >"$WORK/curl-argv.log"
+	STRACE=$(command -v strace)
+	if [ -n "$STRACE" ] && ! "$STRACE" -f -e trace=execve -o "$WORK/probe.strace" true 2>/dev/null; then STRACE=; fi
+	hook_inputs=(INPUT_ROOT="$SAMPLE" EXCLUSIONS_NOW="$NOW0" INPUT_ISSUE_AGES=true INPUT_GITHUB_TOKEN="$TOK"
+		PATH="$WORK/bin:$PATH" INPUT_NOTIFY_WEBHOOK="$HOOKS/$SECRET"
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+		INPUT_EXTRA_ARGS="--no-trunk --disabled-file alist.json --api-url $API --timeout 30")
+	if [ -n "$STRACE" ]; then
+		# LeakSanitizer cannot run under ptrace (make check-asan).
+		ACTION_SHELL=("$STRACE" -f -e trace=execve -s 4096 -o "$WORK/hook.strace" bash)
+	fi
+	run_action hook1 "${hook_inputs[@]}"
+	rc1=$RC
+	ACTION_SHELL=(bash -x)
+	run_action hook2 "${hook_inputs[@]}"
+	ACTION_SHELL=(bash)
+	printf '%s' '{"text":"1 test excluded for 14 days or more:\n- test/profiler/test_profiler.py::TestProfiler::test_kineto: 51 days (https://github.com/pytorch/pytorch/issues/101)"}' >"$WORK/hook.want"
+	check "notify-webhook: the body byte for byte" cmp "$WORK/hook.want" "$REC/hook.$SECRET.1"
+	check "notify-webhook: the same under set -x" cmp "$WORK/hook.want" "$REC/hook.$SECRET.2"
+	expect_eq "notify-webhook: two POSTs, status 0 both" "2 0 0" "$(grep -a -c "^webhook: $SECRET " "$ALOG") $rc1 $RC"
+	n=$(grep -c -e '--config -' "$WORK/curl-argv.log")
+	check "notify-webhook: curl ran, with its config on stdin ($n calls)" test "$n" -ge 4
+	expect_eq "notify-webhook: the URL in no curl argv" 0 "$(grep -c -F "$SECRET" "$WORK/curl-argv.log")"
+	expect_eq "notify-webhook: neither EXCLUSIONS_WEBHOOK nor INPUT_NOTIFY_WEBHOOK in curl's environment" 0 \
+		"$(grep -c -F 'in the environment]' "$WORK/curl-argv.log")"
+	if [ -n "$STRACE" ]; then
+		n=$(grep -c 'execve(".*/curl"' "$WORK/hook.strace")
+		m=$(grep -c 'execve(".*/exclusions"' "$WORK/hook.strace")
+		check "notify-webhook: strace saw the binary and its curl children ($m, $n)" test "$m" -ge 1 -a "$n" -ge 2
+		expect_eq "notify-webhook: the URL in no execve argv (strace -f on the action)" 0 \
+			"$(grep -c -F "$SECRET" "$WORK/hook.strace")"
+	else
+		skip "notify-webhook: the URL in no execve argv (strace -f on the action)" "strace is not installed or cannot trace here"
+	fi
+	n=$(grep -c '^+' "$WORK/hook2.err")
+	check "notify-webhook: set -x traced the action ($n lines)" test "$n" -ge 20
+	expect_eq "notify-webhook: the URL in no message, output or trace" 0 \
+		"$(cat "$WORK"/hook[12].out "$WORK"/hook[12].err "$WORK"/hook[12].output | grep -c -F "$SECRET")"
+
+	# dry-run: what would be sent shown (the webhook's body, not its URL),
+	# nothing sent.
+	run_action dry INPUT_ROOT="$SAMPLE" EXCLUSIONS_NOW=$NOW0 INPUT_ISSUE_AGES=true INPUT_DRY_RUN=true \
+		INPUT_NOTIFY_ISSUE=act/dry INPUT_NOTIFY_WEBHOOK="$HOOKS/dry$SECRET" INPUT_GITHUB_TOKEN="$TOK" \
+		INPUT_EXTRA_ARGS="--no-trunk --disabled-file alist.json --api-url $API --timeout 30"
+	expect_eq "dry-run: nothing sent (no tracking issue call, no webhook)" "0 0 0" \
+		"$RC $(grep -a -c -E '^request: [A-Z]+ /api/v3/(repos/act/dry|search/issues\?q=repo:act/dry)' "$ALOG") $(grep -a -c "^webhook: dry" "$ALOG")"
+	check "dry-run: the webhook's body shown, not its URL" grep -q -x -F \
+		"exclusions: alerts: dry run: the webhook (URL not shown) would get: $(cat "$WORK/hook.want")" "$WORK/dry.err"
+	check "dry-run: the tracking issue's title shown" grep -q -x -F "title: Tests excluded for 14 days or more: 1" "$WORK/dry.err"
+	expect_eq "dry-run: the URL in no message" 0 "$(cat "$WORK/dry.out" "$WORK/dry.err" | grep -c -F "$SECRET")"
 fi
 
 # action.yml: every expression in it is either an input passed through
@@ -481,7 +709,8 @@ if [ -n "$inputs" ] && [ -z "$missing" ]; then
 else
 	fail "action.yml: every input goes through env:" "missing:$missing"
 fi
-for want in platform root tests-dir disabled-url fallback format extra-args disabled-tests-file extra collect python summary cache-dir; do
+for want in platform root tests-dir disabled-url fallback format extra-args disabled-tests-file extra collect python summary cache-dir \
+	issues-repo check-issues issue-ages alert-after notify-issue notify-webhook dry-run gtest-base; do
 	check "action.yml: input $want" grep -qx "  $want:" <(printf '%s\n' "$inputs" | sed 's/^/  /; s/$/:/')
 done
 for o in args count; do
