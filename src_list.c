@@ -368,6 +368,7 @@ decide:
 	blob_from_buf(doc, &use->body);
 	fetch_meta_free(&m);
 	buf_free(&why);
+	buf_free(&body);        /* a 304's headers; a list's body was moved out */
 	return 0;
 failed:
 	diag_add_at(&r->diags, LOG_WARN, SRC, where, "%s", buf_str(&why));

@@ -37,6 +37,7 @@ test_title_kinds(void)
 	CHECK(title("DISABLED Prefix/Suite.Test/0", &t) == IT_GTEST);
 	CHECK(title("DISABLED MULTIPLE tests of the profiler", &t) == IT_MULTIPLE);
 	CHECK(title("DISABLED MULTIPLE", &t) == IT_MULTIPLE);
+	buf_free(&t);
 }
 
 static void
