@@ -132,9 +132,10 @@ aged() { # aged TAG NOW [ARGS...]: --issue-ages with the cache in $AC
 # "all 101 102 103 7" (not in a subshell: it keeps the last counts).
 LAST=""
 delta() {
-	local now="$(asked) $(asked 101) $(asked 102) $(asked 103) $(asked 7)" out="" i=0 a b
-	local -a was=($LAST) cur=($now)
-	[ -n "$LAST" ] || was=(0 0 0 0 0)
+	local now out="" i=0 a b was cur
+	now="$(asked) $(asked 101) $(asked 102) $(asked 103) $(asked 7)"
+	read -r -a was <<<"${LAST:-0 0 0 0 0}"
+	read -r -a cur <<<"$now"
 	for i in 0 1 2 3 4; do
 		a=${cur[$i]} b=${was[$i]}
 		out+="$((a - b)) "
@@ -169,7 +170,7 @@ expect_eq "alerts: ages cache: --offline without a cache: no request, no date, o
 AC=$WORK/ages-cache
 f=$(grep -l -a -F 'url http://127.0.0.1:'"$PORT"'/api/v3/repos/pytorch/pytorch/issues/101' "$AC"/*.issue 2>/dev/null | head -n 1)
 if [ -z "$f" ]; then
-	fail "alerts: ages cache: a damaged cached answer is ignored, asked again and replaced" "no cache file of issue 101 in $AC: $(ls "$AC" 2>&1 | tr '\n' ' ')"
+	fail "alerts: ages cache: a damaged cached answer is ignored, asked again and replaced" "no cache file of issue 101 in $AC: $(find "$AC" -type f 2>&1 | tr '\n' ' ')"
 else
 	sed -i 's/"created_at"/"created_ax"/' "$f"
 	aged ac6 "$NOW0"; delta; d6=$D
