@@ -12,6 +12,7 @@ LIB_SRCS += issues.c src_issues.c
 LIB_SRCS += history.c sink_history.c history_cmd.c
 LIB_SRCS += alerts.c sink_ages.c sink_alerts.c
 LIB_SRCS += cache.c
+LIB_SRCS += issuecache.c
 LIB_OBJS = $(LIB_SRCS:.c=.o)
 HDRS     = $(wildcard *.h)
 UNIT_SRCS = $(wildcard test/test_*.c)

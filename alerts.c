@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "github.h"
+#include "issues.h"
 #include "jsonscan.h"
 #include "pipeline.h"
 
@@ -26,48 +27,20 @@ js_why(struct buf *why, const struct js_scanner *s)
 int
 issue_created_at(const char *p, size_t n, long long *t, struct buf *why)
 {
-	struct js_scanner s;
-	struct js_token k, v;
-	int found = 0;
+	struct issue is;
+	int rc = -1;
 
-	js_init(&s, p, n, 0);
-	if (js_next(&s, &k) != JS_OBJECT) {
-		if (s.err)
-			js_why(why, &s);
-		else
-			buf_adds(why, "not a JSON object");
+	if (issue_parse_one(p, n, &is, why) < 0)
 		return -1;
-	}
-	for (;;) {
-		enum js_type ty = js_next(&s, &k);
-
-		if (ty == JS_OBJECT_END)
-			break;
-		if (ty != JS_STRING || js_next(&s, &v) == JS_ERROR) {
-			js_why(why, &s);
-			return -1;
-		}
-		if (js_equals(&k, "created_at") && !found) {
-			if (v.type != JS_STRING || v.escaped || iso8601_parse(v.p, v.len, t) < 0) {
-				buf_printf(why, "created_at is not an ISO 8601 time: \"%s\"",
-				    shown(v.p, v.len, 0));
-				return -1;
-			}
-			found = 1;
-		} else if (js_skip(&s, &v) < 0) {
-			js_why(why, &s);
-			return -1;
-		}
-	}
-	if (js_next(&s, &k) != JS_EOF) {
-		js_why(why, &s);
-		return -1;
-	}
-	if (!found) {
+	if (!is.created_at)
 		buf_adds(why, "no created_at in the issue");
-		return -1;
-	}
-	return 0;
+	else if (iso8601_parse(is.created_at, strlen(is.created_at), t) < 0)
+		buf_printf(why, "created_at is not an ISO 8601 time: \"%s\"",
+		    shown(is.created_at, strlen(is.created_at), 0));
+	else
+		rc = 0;
+	issue_free(&is);
+	return rc;
 }
 
 void
@@ -77,43 +50,26 @@ gh_issue_free(struct gh_issue *i)
 	i->body = NULL;
 }
 
-/* One issue object (its '{' just read) into *i; pr set for a pull
- * request.  Returns 0, or -1 on a scan error. */
+/* One issue object (its '{' just read) into *i, by issues.h's reader;
+ * pr set for a pull request.  Returns 0, or -1 on a scan error. */
 static int
 read_issue(struct js_scanner *s, struct gh_issue *i, int *pr)
 {
-	struct js_token k, v;
+	struct issue is;
 
 	memset(i, 0, sizeof *i);
 	*pr = 0;
-	for (;;) {
-		enum js_type ty = js_next(s, &k);
-
-		if (ty == JS_OBJECT_END)
-			return 0;
-		if (ty != JS_STRING || js_next(s, &v) == JS_ERROR)
-			goto bad;
-		if (js_equals(&k, "number") && v.type == JS_NUMBER && all_digits(v.p, v.len, 15)) {
-			/* the digits alone: the number may end the buffer */
-			i->number = 0;
-			for (size_t d = 0; d < v.len; d++)
-				i->number = i->number * 10 + (v.p[d] - '0');
-		} else if (js_equals(&k, "state") && v.type == JS_STRING) {
-			i->open = js_equals(&v, "open");
-		} else if (js_equals(&k, "body") && v.type == JS_STRING && !i->body) {
-			i->body = xmalloc(v.len + 1);
-			i->body[js_decode(&v, i->body)] = '\0';
-		} else if (js_equals(&k, "pull_request") && v.type != JS_NULL) {
-			*pr = 1;
-			if (js_skip(s, &v) < 0)
-				goto bad;
-		} else if (js_skip(s, &v) < 0) {
-			goto bad;
-		}
-	}
-bad:
-	gh_issue_free(i);
-	return -1;
+	if (issue_read_object(s, &is) < 0)
+		return -1;
+	*pr = is.is_pull;
+	/* number: at most 15 digits, or "" */
+	for (const char *d = is.number; *d; d++)
+		i->number = i->number * 10 + (*d - '0');
+	i->open = is.state && strcmp(is.state, "open") == 0;
+	i->body = is.body;
+	is.body = NULL;
+	issue_free(&is);
+	return 0;
 }
 
 /* The array of issues (its '[' just read): the best marked one into out. */

@@ -285,6 +285,17 @@ github_under_api(const struct github *g, const char *url)
 	return strncmp(url, g->api, n) == 0 && (url[n] == '/' || url[n] == '?');
 }
 
+void
+github_api_url(const struct github *g, const char *path, struct buf *out)
+{
+	out->len = 0;
+	if (starts_with(path, "http://") || starts_with(path, "https://"))
+		buf_adds(out, path);
+	else
+		buf_printf(out, "%s/%s", g->api ? g->api : DEFAULT_API, path);
+	buf_str(out);
+}
+
 int
 github_call(const struct github *g, struct gh_call *k, const char *path_or_url,
     int headers, size_t max_bytes, struct buf *why)

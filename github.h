@@ -130,6 +130,10 @@ void github_issue_path(const char *repo, const char *number, struct buf *out);
 int github_issue_of_url(const struct github *g, const char *url, struct buf *repo, char *number,
     size_t cap);
 
+/* The absolute URL a call of path ("repos/o/r/...") asks for, as
+ * github_call makes it: a key for the cache of answers (issuecache.h). */
+void github_api_url(const struct github *g, const char *path, struct buf *out);
+
 /* The web page of issue number of repo on this API's site, into out. */
 void github_issue_url(const struct github *g, const char *repo, const char *number, struct buf *out);
 

@@ -335,10 +335,8 @@ json_failed(struct buf *why, const struct js_scanner *sc)
 	buf_adds(why, js_error_text(sc, m, sizeof m));
 }
 
-/* The fields of the object whose '{' was just read.  Returns 0, or -1 on a
- * scan error. */
-static int
-read_issue(struct js_scanner *sc, struct issue *is)
+int
+issue_read_object(struct js_scanner *sc, struct issue *is)
 {
 	memset(is, 0, sizeof *is);
 	for (;;) {
@@ -348,8 +346,10 @@ read_issue(struct js_scanner *sc, struct issue *is)
 
 		if (ty == JS_OBJECT_END)
 			return 0;
-		if (ty != JS_STRING || js_next(sc, &val) == JS_ERROR)
+		if (ty != JS_STRING || js_next(sc, &val) == JS_ERROR) {
+			issue_free(is);
 			return -1;
+		}
 		if (js_equals(&key, "number")) {
 			if (val.type == JS_NUMBER && all_digits(val.p, val.len, sizeof is->number - 1)) {
 				memcpy(is->number, val.p, val.len);
@@ -372,8 +372,10 @@ read_issue(struct js_scanner *sc, struct issue *is)
 			free(*slot);
 			*slot = decoded(&val);
 		}
-		if (js_skip(sc, &val) < 0)
+		if (js_skip(sc, &val) < 0) {
+			issue_free(is);
 			return -1;
+		}
 	}
 }
 
@@ -409,7 +411,7 @@ issue_list_parse(const char *doc, size_t n, void (*each)(void *arg, const struct
 			buf_printf(why, "an item of the list is not an object");
 			return -1;
 		}
-		if (read_issue(&sc, &is) < 0) {
+		if (issue_read_object(&sc, &is) < 0) {
 			issue_free(&is);
 			if (sc.err)
 				json_failed(why, &sc);
@@ -444,7 +446,7 @@ issue_parse_one(const char *doc, size_t n, struct issue *is, struct buf *why)
 			buf_printf(why, "not a JSON object");
 		return -1;
 	}
-	if (read_issue(&sc, is) < 0 || js_next(&sc, &tk) != JS_EOF) {
+	if (issue_read_object(&sc, is) < 0 || js_next(&sc, &tk) != JS_EOF) {
 		issue_free(is);
 		if (sc.err)
 			json_failed(why, &sc);

@@ -76,6 +76,13 @@ void issue_free(struct issue *is);
 long issue_list_parse(const char *doc, size_t n, void (*each)(void *arg, const struct issue *is),
     void *arg, struct buf *why);
 
+/* The fields of the issue object whose '{' sc has just read, into is (the
+ * object read to its '}'); the one reader of GitHub's issue objects, for
+ * the alerts' lists and searches too (alerts.h).  A field given twice:
+ * the last one.  Returns 0, or -1 on a scan error (is freed). */
+struct js_scanner;
+int issue_read_object(struct js_scanner *sc, struct issue *is);
+
 /* One issue object (GET /repos/O/N/issues/N) into is.  Returns 0, or -1
  * with why set. */
 int issue_parse_one(const char *doc, size_t n, struct issue *is, struct buf *why);

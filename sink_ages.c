@@ -6,12 +6,21 @@
  * (github.h), all on the run's pool, before the sinks that read since.
  * A lookup that fails is one line (the first few; then a count), and the
  * run goes on without that date.
+ *
+ * The answers go through the cache folder (issuecache.h).  An issue's
+ * opening date never changes: a cached one is used whatever its age, not
+ * only within --ttl (--refresh asks again and replaces it; --offline uses
+ * only the cache, an issue not in it being one line; --no-cache neither
+ * reads nor writes it).  The token is asked for only when some issue
+ * must be.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "alerts.h"
 #include "github.h"
+#include "issuecache.h"
+#include "issues.h"
 #include "pipeline.h"
 
 #define SRC "issue ages"
@@ -27,6 +36,9 @@ struct lookup {
 	long long created;         /* 0: unknown */
 	unsigned *shown;
 	size_t *failed;
+	char *key;                 /* the API URL: the cache's key */
+	const struct issue_cache *ic;
+	int ask;                   /* not in the cache: asked */
 };
 
 /* "repos/O/N/issues/K" as "O/N#K", for a message. */
@@ -58,7 +70,14 @@ lookup_done(void *arg, struct child *c)
 		buf_printf(&why, "HTTP %d", resp.status);
 	else if (issue_created_at(resp.body, resp.body_len, &t, &why) == 0)
 		l->created = t;
-	if (!l->created) {
+	if (l->created) {
+		struct issue is;
+
+		if (issue_parse_one(resp.body, resp.body_len, &is, &why) == 0 &&
+		    issue_cache_put(l->ic, l->key, &is, &why) < 0)
+			diag_add(&l->r->diags, LOG_WARN, SRC, "cache: not written: %s", buf_str(&why));
+		issue_free(&is);
+	} else {
 		issue_name(l->path, &name);
 		++*l->failed;
 		diag_limited(&l->r->diags, l->shown, SHOWN_FAILURES, LOG_WARN, SRC,
@@ -104,9 +123,10 @@ ages_emit(struct run *r)
 	struct github g;
 	struct strlist paths = { 0 };
 	struct lookup *v;
-	struct buf p = { 0 }, why = { 0 };
-	size_t failed = 0, dated = 0, asked;
+	struct buf p = { 0 }, why = { 0 }, key = { 0 };
+	size_t failed = 0, dated = 0, asked, need = 0, cached = 0;
 	unsigned shown = 0;
+	struct issue_cache ic;
 
 	/* The issues first (an enterprise host's own issue URLs need the
 	 * API's name, which init sets); the token only when there are some. */
@@ -114,6 +134,10 @@ ages_emit(struct run *r)
 	/* Without an API (no curl...), URLs are read as github.com's. */
 	struct github dotcom = { .api = "https://api.github.com" };
 	const struct github *map = ready ? &g : &dotcom;
+	/* The cache's keys: the API's URLs, token or not. */
+	const struct github *api = g.api ? &g : &dotcom;
+
+	memset(&ic, 0, sizeof ic);
 
 	for (size_t i = 0; i < r->set.n; i++)
 		for (size_t k = 0; k < r->set.v[i].nr; k++)
@@ -124,23 +148,60 @@ ages_emit(struct run *r)
 		diag_add(&r->diags, LOG_INFO, SRC, "no exclusion comes from an issue");
 		goto out;
 	}
-	if (!ready || github_ready(r, &g, &why) < 0) {
-		diag_add(&r->diags, LOG_WARN, SRC, "%zu issues not looked up: %s", paths.n, buf_str(&why));
-		goto out;
-	}
 	asked = paths.n < MAX_LOOKUPS ? paths.n : MAX_LOOKUPS;
 	if (paths.n > MAX_LOOKUPS)
 		diag_add(&r->diags, LOG_WARN, SRC, "%zu issues: only the first %d are looked up",
 		    paths.n, MAX_LOOKUPS);
 	v = xmalloc((asked ? asked : 1) * sizeof *v);
+	if (issue_cache_init(&ic, r->cfg, &why) < 0)
+		diag_add(&r->diags, LOG_WARN, SRC, "%s", buf_str(&why));
 	for (size_t i = 0; i < asked; i++) {
 		struct lookup *l = &v[i];
+		struct issue is;
+		long long fetched, t;
+		int rc = 0;
 
 		memset(l, 0, sizeof *l);
 		l->r = r;
 		l->path = paths.v[i];
 		l->shown = &shown;
 		l->failed = &failed;
+		l->ic = &ic;
+		github_api_url(api, l->path, &key);
+		l->key = xstrdup(buf_str(&key));
+		why.len = 0;
+		if (!ic.refresh && (rc = issue_cache_get(&ic, l->key, &is, &fetched, &why)) < 0)
+			diag_add(&r->diags, LOG_WARN, SRC, "cache: %s; ignored", buf_str(&why));
+		if (rc == 1 && is.created_at && iso8601_parse(is.created_at, strlen(is.created_at), &t) == 0 &&
+		    t > 0) {
+			l->created = t;
+			cached++;
+		} else if (ic.offline) {
+			issue_name(l->path, &p);
+			failed++;
+			diag_limited(&r->diags, &shown, SHOWN_FAILURES, LOG_WARN, SRC,
+			    "%s: not looked up: --offline, and %s", buf_str(&p),
+			    ic.dir ? "no cached answer" : "no cache folder");
+		} else {
+			l->ask = 1;
+			need++;
+		}
+		if (rc == 1)
+			issue_free(&is);
+	}
+	if (cached)
+		diag_add(&r->diags, LOG_DEBUG, SRC, "%zu issues' dates from the cache: no request", cached);
+	why.len = 0;
+	if (need && (!ready || github_ready(r, &g, &why) < 0)) {
+		diag_add(&r->diags, LOG_WARN, SRC, "%zu issues not looked up: %s", need, buf_str(&why));
+		failed += need;
+		need = 0;
+	}
+	for (size_t i = 0; i < asked && need; i++) {
+		struct lookup *l = &v[i];
+
+		if (!l->ask)
+			continue;
 		why.len = 0;
 		if (github_call(&g, &l->call, l->path, 1, ISSUE_BYTES, &why) < 0) {
 			struct buf name = { 0 };
@@ -188,12 +249,16 @@ ages_emit(struct run *r)
 	}
 	if (shown > SHOWN_FAILURES)
 		diag_add(&r->diags, LOG_WARN, SRC, "%u more issues not looked up", shown - SHOWN_FAILURES);
-	diag_add(&r->diags, LOG_INFO, SRC, "%zu of %zu issues looked up; %zu exclusions dated by them",
-	    asked - failed, paths.n, dated);
-	for (size_t i = 0; i < asked; i++)
+	diag_add(&r->diags, LOG_INFO, SRC, "%zu of %zu issues looked up%s; %zu exclusions dated by them",
+	    asked - failed, paths.n, cached ? " (some from the cache)" : "", dated);
+	for (size_t i = 0; i < asked; i++) {
 		github_call_free(&v[i].call);
+		free(v[i].key);
+	}
 	free(v);
+	issue_cache_free(&ic);
 out:
+	buf_free(&key);
 	strlist_free(&paths);
 	github_free(&g);
 	buf_free(&p);

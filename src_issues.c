@@ -19,15 +19,21 @@
  * The check (--check-issues): the issue of each --extra line and each
  * fallback line is looked up (one call per issue, however many lines name
  * it); each line whose issue is closed is reported, "FILE:LINE: issue
- * closed: this line can go".  The output does not change.
+ * closed: this line can go".  The output does not change.  The answers go
+ * through the cache folder (issuecache.h): a state fetched less than
+ * --ttl ago is used without a request; --refresh asks again; --offline
+ * uses the cache only, whatever the age (an issue not in it: one line);
+ * --no-cache neither reads nor writes it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "fallback.h"
 #include "github.h"
 #include "handlist.h"
+#include "issuecache.h"
 #include "issues.h"
 #include "match.h"
 #include "pipeline.h"
@@ -607,6 +613,8 @@ struct lookup {
 	struct strlist lines;      /* "FILE:LINE" of each line naming it */
 	int state;                 /* 0 unknown, 1 open, 2 closed, -1 failed */
 	char *why;
+	char *key;                 /* the API URL: the cache's key */
+	int cached;                /* the state is the cache's */
 };
 
 struct icheck {
@@ -615,6 +623,9 @@ struct icheck {
 	struct lookup *v;
 	size_t n, cap;
 	size_t nlines;
+	struct issue_cache ic;
+	size_t asking;             /* lookups the cache did not answer */
+	int quiet;                 /* nothing to look up: no summary */
 };
 
 static void
@@ -644,6 +655,13 @@ one_done(struct call *k, const char *body, size_t n, const struct gh_response *r
 		lk->state = -1;
 		lk->why = xstrdup("the answer has no \"state\" open or closed");
 	}
+	if (lk->state > 0) {
+		struct icheck *ck = k->s->owner;
+
+		why.len = 0;
+		if (issue_cache_put(&ck->ic, lk->key, &it, &why) < 0)
+			diag_add(&ck->r->diags, LOG_WARN, CHECK_SRC, "cache: not written: %s", buf_str(&why));
+	}
 	issue_free(&it);
 	buf_free(&why);
 }
@@ -657,6 +675,8 @@ check_ready(struct gsess *s)
 		struct lookup *lk = &ck->v[i];
 		struct buf path = { 0 }, what = { 0 };
 
+		if (lk->state != 0)
+			continue;
 		github_issue_path(lk->repo, lk->number, &path);
 		buf_printf(&what, "issue %s#%s", lk->repo, lk->number);
 		call_queue(call_new(s, one_done, lk, what.p), path.p);
@@ -704,6 +724,41 @@ take_lines(struct icheck *ck, const struct hand_list *l, const char *fallback_na
 	buf_free(&repo);
 }
 
+/* The cache's answer for lk, when it may be used: its state set; else,
+ * with --offline, failed; else counted as one to ask. */
+static void
+from_cache(struct icheck *ck, struct lookup *lk)
+{
+	const struct issue_cache *ic = &ck->ic;
+	struct issue it;
+	struct buf why = { 0 };
+	long long fetched = 0, age;
+	int rc = ic->refresh ? 0 : issue_cache_get(ic, lk->key, &it, &fetched, &why);
+	char t[32];
+
+	if (rc < 0)
+		diag_add(&ck->r->diags, LOG_WARN, CHECK_SRC, "cache: %s; ignored", buf_str(&why));
+	age = wall_now() - fetched;
+	if (age < 0)
+		age = 0;
+	if (rc == 1 && it.state && (ic->offline || age < ic->ttl)) {
+		lk->state = strcmp(it.state, "closed") == 0 ? 2 : strcmp(it.state, "open") == 0 ? 1 : 0;
+		lk->cached = lk->state != 0;
+	}
+	if (lk->cached) {
+		diag_add(&ck->r->diags, LOG_DEBUG, CHECK_SRC, "issue %s#%s: the cached answer, fetched %s ago: no request",
+		    lk->repo, lk->number, cache_age_text(age, t, sizeof t));
+	} else if (ic->offline) {
+		lk->state = -1;
+		lk->why = xstrdup(ic->dir ? "--offline, and no cached answer" : "--offline, and no cache folder");
+	} else {
+		ck->asking++;
+	}
+	if (rc == 1)
+		issue_free(&it);
+	buf_free(&why);
+}
+
 static int
 check_wanted(const struct run *r)
 {
@@ -721,15 +776,19 @@ check_start(struct run *r)
 	struct buf why = { 0 };
 	struct hand_list l = { 0 };
 
+	struct buf nosess = { 0 }, path = { 0 }, url = { 0 };
+
 	memset(ck, 0, sizeof *ck);
 	ck->r = r;
 	/* The session's API decides which URLs are its issues: made first,
-	 * its token asked for only when some line names an issue. */
-	if (github_init(&ck->s.gh, c->api_url, r->deadline, &why) < 0) {
-		diag_add(&r->diags, LOG_WARN, CHECK_SRC, "skipped: %s", buf_str(&why));
-		buf_free(&why);
+	 * its token asked for only when some line names an issue the cache
+	 * does not answer for.  Without a token, the cache may still. */
+	if (github_init(&ck->s.gh, c->api_url, r->deadline, &nosess) < 0 && !ck->s.gh.api) {
+		diag_add(&r->diags, LOG_WARN, CHECK_SRC, "skipped: %s", buf_str(&nosess));
+		buf_free(&nosess);
 		github_free(&ck->s.gh);
 		ck->s.failed = 1;
+		ck->quiet = 1;
 		return ck;
 	}
 	for (size_t i = 0; i < c->extra.n; i++) {
@@ -748,14 +807,41 @@ check_start(struct run *r)
 	}
 	hand_list_free(&l);
 	diags_free(&quiet);
-	buf_free(&why);
-	github_free(&ck->s.gh);
 	if (ck->n == 0) {
 		diag_add(&r->diags, LOG_INFO, CHECK_SRC, "no --extra or fallback line names a GitHub issue");
 		ck->s.failed = 1;
-		return ck;
+		ck->quiet = 1;
+		goto out;
 	}
+	why.len = 0;
+	if (issue_cache_init(&ck->ic, c, &why) < 0)
+		diag_add(&r->diags, LOG_WARN, CHECK_SRC, "%s", buf_str(&why));
+	for (size_t i = 0; i < ck->n; i++) {
+		github_issue_path(ck->v[i].repo, ck->v[i].number, &path);
+		github_api_url(&ck->s.gh, buf_str(&path), &url);
+		ck->v[i].key = xstrdup(buf_str(&url));
+		from_cache(ck, &ck->v[i]);
+	}
+	if (ck->asking == 0)
+		goto out;
+	if (nosess.len) {
+		/* Lines the cache did not answer for, and no session. */
+		diag_add(&r->diags, LOG_WARN, CHECK_SRC, "skipped: %s", buf_str(&nosess));
+		ck->s.failed = 1;
+		goto out;
+	}
+	github_free(&ck->s.gh);
 	gsess_start(&ck->s, r, CHECK_SRC, check_ready, ck);
+	buf_free(&why);
+	buf_free(&path);
+	buf_free(&url);
+	return ck;
+out:
+	github_free(&ck->s.gh);
+	buf_free(&why);
+	buf_free(&nosess);
+	buf_free(&path);
+	buf_free(&url);
 	return ck;
 }
 
@@ -763,11 +849,17 @@ static long
 check_finish(struct run *r, void *state)
 {
 	struct icheck *ck = state;
-	size_t closed = 0, open = 0, failed = 0;
+	size_t closed = 0, open = 0, failed = 0, cached = 0;
 
-	for (size_t i = 0; i < ck->n && !ck->s.failed; i++) {
+	for (size_t i = 0; i < ck->n && !ck->quiet; i++) {
 		struct lookup *lk = &ck->v[i];
 
+		cached += lk->cached;
+		/* The session failed: it said why, once. */
+		if (lk->state == 0 && ck->s.failed) {
+			failed++;
+			continue;
+		}
 		switch (lk->state) {
 		case 2:
 			closed++;
@@ -786,18 +878,25 @@ check_finish(struct run *r, void *state)
 			break;
 		}
 	}
-	if (!ck->s.failed)
-		diag_add(&r->diags, LOG_INFO, CHECK_SRC, "%zu lines name %zu issues: %zu open, %zu closed, %zu not looked up",
-		    ck->nlines, ck->n, open, closed, failed);
+	if (!ck->quiet) {
+		char more[64] = "";
+
+		if (cached)
+			snprintf(more, sizeof more, " (%zu from the cache)", cached);
+		diag_add(&r->diags, LOG_INFO, CHECK_SRC, "%zu lines name %zu issues: %zu open, %zu closed, %zu not looked up%s",
+		    ck->nlines, ck->n, open, closed, failed, more);
+	}
 	for (size_t i = 0; i < ck->n; i++) {
 		free(ck->v[i].repo);
 		free(ck->v[i].url);
 		free(ck->v[i].why);
+		free(ck->v[i].key);
 		strlist_free(&ck->v[i].lines);
 	}
 	free(ck->v);
 	if (ck->s.inited || ck->s.calls)
 		gsess_free(&ck->s);
+	issue_cache_free(&ck->ic);
 	free(ck);
 	return 0;
 }

@@ -15,9 +15,12 @@
  *     comma-separated, no empty name, no blank at either end of a name;
  *   - every test of a DISABLED MULTIPLE body is a key key_parse accepts;
  *   - a page's count is what its callback saw; a date is never negative
- *     but for -1.
+ *     but for -1;
+ *   - an issue's trimmed form for the cache (issuecache.h) reads back as
+ *     an issue whose trimmed form is the same.
  */
 #include "exclset.h"
+#include "issuecache.h"
 #include "issues.h"
 #include "match.h"
 
@@ -157,10 +160,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	got = issue_list_parse(p, size, on_issue, &seen, &why);
 	REQUIRE(got == -1 ? why.len > 0 : got == seen);
 	why.len = 0;
-	if (issue_parse_one(p, size, &is, &why) == 0)
+	if (issue_parse_one(p, size, &is, &why) == 0) {
+		struct buf t1 = { 0 }, t2 = { 0 };
+		struct issue back;
+
+		issue_cache_trim(&is, &t1);
+		if (t1.len) {
+			REQUIRE(issue_parse_one(t1.p, t1.len, &back, &why) == 0);
+			issue_cache_trim(&back, &t2);
+			REQUIRE(t2.len == t1.len && memcmp(t1.p, t2.p, t1.len) == 0);
+			issue_free(&back);
+		}
+		buf_free(&t1);
+		buf_free(&t2);
 		issue_free(&is);
-	else
+	} else {
 		REQUIRE(why.len > 0);
+	}
 	memcpy(date, p, size < sizeof date - 1 ? size : sizeof date - 1);
 	date[size < sizeof date - 1 ? size : sizeof date - 1] = '\0';
 	REQUIRE(issue_time_parse(date) >= -1);

@@ -113,9 +113,72 @@ check "alerts: ages: stdout as without --issue-ages" cmp -s "$WORK/plain.out" "$
 check "alerts: ages: without --issue-ages no issue asked for, no start known, no annotation" \
 	test "$(grep -c '^::' "$WORK/plain.err")" = 0
 GITHUB_ACTIONS=true EXCLUSIONS_NOW=$NOW0 TOKEN='' GH_CONFIG_DIR=$WORK/empty-gh ex notoken \
-	--disabled-file "$LIST" --issue-ages --alert-after 0
+	--disabled-file "$LIST" --issue-ages --alert-after 0 --no-cache
 expect_eq "alerts: ages: no token: one line, exit 0" "1 0" \
 	"$(grep -c '^exclusions: issue ages: 4 issues not looked up: ' "$WORK/notoken.err") $(cat "$WORK/notoken.rc")"
+
+# --- ages through the cache folder ------------------------------------------
+# asked [N]: how many GETs of issue N (default: of every issue) the server saw.
+asked() { grep -a -c -E "^request: GET /api/v3/repos/(pytorch/pytorch|kineto/own)/issues/${1:-[0-9]+} " "$LOG"; }
+# since_kineto TAG: the kineto annotation's "since" day.
+since_kineto() { grep -o -E "${T}kineto has been excluded since [0-9-]+" "$WORK/$1.err" | sed 's/.* //'; }
+AC=$WORK/ages-cache
+aged() { # aged TAG NOW [ARGS...]: --issue-ages with the cache in $AC
+	local tag=$1 now=$2; shift 2
+	GITHUB_ACTIONS=true EXCLUSIONS_NOW=$now ex "$tag" --disabled-file "$LIST" --extra "$EXTRA" \
+		--issue-ages --alert-after 0 --cache-dir "$AC" "$@"
+}
+# delta: into D, the requests since the last call of delta, per issue:
+# "all 101 102 103 7" (not in a subshell: it keeps the last counts).
+LAST=""
+delta() {
+	local now out="" i=0 a b was cur
+	now="$(asked) $(asked 101) $(asked 102) $(asked 103) $(asked 7)"
+	read -r -a was <<<"${LAST:-0 0 0 0 0}"
+	read -r -a cur <<<"$now"
+	for i in 0 1 2 3 4; do
+		a=${cur[$i]} b=${was[$i]}
+		out+="$((a - b)) "
+	done
+	LAST=$now
+	D=${out% }
+}
+delta
+aged ac1 "$NOW0"; delta
+expect_eq "alerts: ages cache: the first run asks each issue once (7; 101 102 103 7 once each)" \
+	"7 1 1 1 1" "$D"
+# 30 days later, far past --ttl: the dates (which never change) are the
+# cache's; only the 3 issues that could not be dated are asked again.
+aged ac2 $((NOW0 + 30 * DAY)); delta
+expect_eq "alerts: ages cache: a later run past --ttl asks only the 3 undated issues" "3 0 0 0 0" "$D"
+expect_eq "alerts: ages cache: the cached date is used (kineto since 2026-07-01), exit 0" \
+	"2026-07-01 0" "$(since_kineto ac2) $(cat "$WORK/ac2.rc")"
+aged ac3 $((NOW0 + 30 * DAY)) --refresh; delta
+expect_eq "alerts: ages cache: --refresh asks every issue again" "7 1 1 1 1" "$D"
+# --offline, no token: the cache only; each issue not in it is one line.
+TOKEN='' GH_CONFIG_DIR=$WORK/empty-gh aged ac4 "$NOW0" --offline; delta
+expect_eq "alerts: ages cache: --offline: no request, the cached dates, exit 0" \
+	"0 0 0 0 0 2026-07-01 0" "$D $(since_kineto ac4) $(cat "$WORK/ac4.rc")"
+expect_eq "alerts: ages cache: --offline: each issue not in the cache is one line (104 105 106)" "3 3" \
+	"$(grep -c -E '^exclusions: issue ages: pytorch/pytorch#10[456]: not looked up: --offline, and no cached answer$' "$WORK/ac4.err") $(grep -c 'not looked up' "$WORK/ac4.err")"
+AC=$WORK/ages-cache-empty
+TOKEN='' GH_CONFIG_DIR=$WORK/empty-gh aged ac5 "$NOW0" --offline; delta
+expect_eq "alerts: ages cache: --offline without a cache: no request, no date, one line each (5, then a count), exit 0" \
+	"0 0 0 0 0 0 5 1 0" \
+	"$D $(grep -c '^::warning ' "$WORK/ac5.err") $(grep -c -- 'not looked up: --offline, and no cached answer$' "$WORK/ac5.err") $(grep -c '^exclusions: issue ages: 2 more issues not looked up$' "$WORK/ac5.err") $(cat "$WORK/ac5.rc")"
+# A damaged cached answer: ignored with a warning, asked again, replaced.
+AC=$WORK/ages-cache
+f=$(grep -l -a -F 'url http://127.0.0.1:'"$PORT"'/api/v3/repos/pytorch/pytorch/issues/101' "$AC"/*.issue 2>/dev/null | head -n 1)
+if [ -z "$f" ]; then
+	fail "alerts: ages cache: a damaged cached answer is ignored, asked again and replaced" "no cache file of issue 101 in $AC: $(find "$AC" -type f 2>&1 | tr '\n' ' ')"
+else
+	sed -i 's/"created_at"/"created_ax"/' "$f"
+	aged ac6 "$NOW0"; delta; d6=$D
+	aged ac7 "$NOW0"; delta; d7=$D
+	expect_eq "alerts: ages cache: a damaged cached answer is ignored, asked again and replaced" \
+		"1 1 2026-07-01 0 | 0 0 2026-07-01" \
+		"$(grep -c "^exclusions: issue ages: cache: $f: .*; ignored\$" "$WORK/ac6.err") $(echo "$d6" | cut -d' ' -f2) $(since_kineto ac6) $(cat "$WORK/ac6.rc") | $(grep -c 'cache:' "$WORK/ac7.err") $(echo "$d7" | cut -d' ' -f2) $(since_kineto ac7)"
+fi
 
 # With --history instead: the start is the first run that saw the test.
 GITHUB_ACTIONS=true EXCLUSIONS_NOW=$NOW0 ex hist1 --disabled-file "$LIST" --history "$WORK/h.jsonl"

@@ -12,7 +12,9 @@
 # closed issues left out, a malformed title (one warning, the run goes on);
 # the platform filter, re-enabling, --keep and every output form.
 # --check-issues: one call per issue named by --extra and fallback lines, a
-# closed one reported for each line naming it, the output unchanged.
+# closed one reported for each line naming it, the output unchanged; the
+# answers in the cache folder (within --ttl no request, --refresh,
+# --offline with and without a cache, a damaged cached answer replaced).
 #
 # shellcheck source=test/lib.sh disable=SC1091
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -32,7 +34,13 @@ NAMES+=("issues: --platform win takes the win-only issues, not the linux ones"
 	"issues: gtest form: the gtest names of the issues, for this run's platforms"
 	"issues: REENABLED_ISSUES and --keep apply to issue entries"
 	"issues: --explain names the issue"
-	"issues: a repository the API does not know: one warning, exit 0")
+	"issues: a repository the API does not know: one warning, exit 0"
+	"issues: --check-issues cache: a second run within --ttl asks only the issue that failed, the same lines reported"
+	"issues: --check-issues cache: past --ttl the states are asked again"
+	"issues: --check-issues cache: --refresh asks again"
+	"issues: --check-issues cache: --offline: no request, the cached states, the missing issue one line"
+	"issues: --check-issues cache: --offline without a cache: no request, each issue one line, output unchanged"
+	"issues: --check-issues cache: a damaged cached answer is ignored with a warning, asked again and replaced")
 
 skip_all() {
 	for n in "${NAMES[@]}"; do skip "$n" "$1"; done
@@ -269,3 +277,89 @@ n=$(grep -c "^exclusions: issues: " "$WORK/$tag.err")
 [ "$n" = 1 ] || WHY+=("$n lines from the issues source, not 1")
 want_err "$tag" "^exclusions: issues: open issues of $tag/nosuch \(page 1\): .*404"
 verdict "issues: a repository the API does not know: one warning, exit 0" "$tag"
+
+# --- --check-issues through the cache folder (curl setup, a cache of its own):
+# the states of 11 (open) and 12 (closed) are kept; 99 (a 404) is not, and
+# is asked each time.
+tag=cc
+mk_check_files "$tag"
+CC=(--extra "$WORK/$tag.extra" --fallback-file "$WORK/$tag.fallback" --fallback never --check-issues)
+# ck_asked: the GETs of issues 11, 12 and 99 so far.
+ck_asked() {
+	echo "$(requests_of A "$tag" "/checked/issues/11 ") $(requests_of A "$tag" "/checked/issues/12 ") $(requests_of A "$tag" "/checked/issues/99 ")"
+}
+closed_lines() { grep -c "^exclusions: check-issues: .*: issue closed: this line can go" "$WORK/$1.err"; }
+offline_99="^exclusions: check-issues: issue $tag/checked#99 \\(https://github.com/$tag/checked/issues/99\\): not looked up: --offline, and no cached answer$"
+run curl cc1 "${CC[@]}" --cache-dir "$WORK/cc-cache"
+run curl cc2 "${CC[@]}" --cache-dir "$WORK/cc-cache"
+WHY=()
+a=$(ck_asked)
+[ "$a" = "1 1 2" ] || WHY+=("issues 11 12 99 asked for [$a] times, not [1 1 2]")
+n=$(closed_lines cc2)
+[ "$n" = 3 ] || WHY+=("$n lines reported closed, not 3")
+cmp -s "$WORK/cc1.out" "$WORK/cc2.out" || WHY+=("output differs from the first run")
+want_err cc2 "^exclusions: check-issues: 5 lines name 3 issues: 1 open, 1 closed, 1 not looked up \(2 from the cache\)$"
+verdict "issues: --check-issues cache: a second run within --ttl asks only the issue that failed, the same lines reported" cc2
+
+EXCLUSIONS_NOW=$(($(date +%s) + 10800 + 600)) run curl cc3 "${CC[@]}" --cache-dir "$WORK/cc-cache"
+WHY=()
+a=$(ck_asked)
+[ "$a" = "2 2 3" ] || WHY+=("issues 11 12 99 asked for [$a] times, not [2 2 3]")
+n=$(closed_lines cc3)
+[ "$n" = 3 ] || WHY+=("$n lines reported closed, not 3")
+verdict "issues: --check-issues cache: past --ttl the states are asked again" cc3
+
+run curl cc4 "${CC[@]}" --cache-dir "$WORK/cc-cache" --refresh
+WHY=()
+a=$(ck_asked)
+[ "$a" = "3 3 4" ] || WHY+=("issues 11 12 99 asked for [$a] times, not [3 3 4]")
+n=$(closed_lines cc4)
+[ "$n" = 3 ] || WHY+=("$n lines reported closed, not 3")
+verdict "issues: --check-issues cache: --refresh asks again" cc4
+
+EXCLUSIONS_NOW=$(($(date +%s) + 30 * 86400)) run curl cc5 "${CC[@]}" --cache-dir "$WORK/cc-cache" --offline
+WHY=()
+a=$(ck_asked)
+[ "$a" = "3 3 4" ] || WHY+=("issues 11 12 99 asked for [$a] times, not [3 3 4]")
+[ "$(cat "$WORK/cc5.rc")" = 0 ] || WHY+=("exit status $(cat "$WORK/cc5.rc")")
+n=$(closed_lines cc5)
+[ "$n" = 3 ] || WHY+=("$n lines reported closed, not 3")
+want_err cc5 "$offline_99"
+n=$(grep -c "not looked up" "$WORK/cc5.err")
+[ "$n" = 2 ] || WHY+=("$n lines say not looked up, not 2 (the issue and the count)")
+verdict "issues: --check-issues cache: --offline: no request, the cached states, the missing issue one line" cc5
+
+run curl cc6 "${CC[@]}" --cache-dir "$WORK/cc-empty" --offline
+WHY=()
+a=$(ck_asked)
+[ "$a" = "3 3 4" ] || WHY+=("issues 11 12 99 asked for [$a] times, not [3 3 4]")
+[ "$(cat "$WORK/cc6.rc")" = 0 ] || WHY+=("exit status $(cat "$WORK/cc6.rc")")
+cmp -s "$WORK/cc1.out" "$WORK/cc6.out" || WHY+=("output differs from the first run")
+n=$(closed_lines cc6)
+[ "$n" = 0 ] || WHY+=("$n lines reported closed, not 0")
+n=$(grep -c ": not looked up: --offline, and no cached answer$" "$WORK/cc6.err")
+[ "$n" = 3 ] || WHY+=("$n issues said not looked up for --offline, not 3")
+want_err cc6 "$offline_99"
+want_err cc6 "^exclusions: check-issues: 5 lines name 3 issues: 0 open, 0 closed, 3 not looked up$"
+verdict "issues: --check-issues cache: --offline without a cache: no request, each issue one line, output unchanged" cc6
+
+f=$(grep -l -a -x -F "url $API/repos/$tag/checked/issues/12" "$WORK"/cc-cache/*.issue 2>/dev/null | head -n 1)
+WHY=()
+if [ -z "$f" ]; then
+	WHY+=("no cache file of issue 12 in $WORK/cc-cache")
+else
+	head -c 60 "$f" >"$f.cut" && mv "$f.cut" "$f"
+	run curl cc7 "${CC[@]}" --cache-dir "$WORK/cc-cache"
+	a=$(ck_asked)
+	[ "$a" = "3 4 5" ] || WHY+=("issues 11 12 99 asked for [$a] times, not [3 4 5]")
+	want_err cc7 "^exclusions: check-issues: cache: $f: .*; ignored$"
+	n=$(closed_lines cc7)
+	[ "$n" = 3 ] || WHY+=("$n lines reported closed, not 3")
+	run curl cc8 "${CC[@]}" --cache-dir "$WORK/cc-cache"
+	a=$(ck_asked)
+	[ "$a" = "3 4 6" ] || WHY+=("after the replacement, issues 11 12 99 asked for [$a] times, not [3 4 6]")
+	grep -q "cache:" "$WORK/cc8.err" && WHY+=("the replaced file is still reported")
+	n=$(closed_lines cc8)
+	[ "$n" = 3 ] || WHY+=("$n lines reported closed after the replacement, not 3")
+fi
+verdict "issues: --check-issues cache: a damaged cached answer is ignored with a warning, asked again and replaced" cc7
