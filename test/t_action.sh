@@ -651,8 +651,9 @@ EOF
 	check "notify-webhook: the body byte for byte" cmp "$WORK/hook.want" "$REC/hook.$SECRET.1"
 	check "notify-webhook: the same under set -x" cmp "$WORK/hook.want" "$REC/hook.$SECRET.2"
 	expect_eq "notify-webhook: two POSTs, status 0 both" "2 0 0" "$(grep -a -c "^webhook: $SECRET " "$ALOG") $rc1 $RC"
+	# two webhook POSTs at least (the issue-age lookups may come from the cache)
 	n=$(grep -c -e '--config -' "$WORK/curl-argv.log")
-	check "notify-webhook: curl ran, with its config on stdin ($n calls)" test "$n" -ge 4
+	check "notify-webhook: curl ran, with its config on stdin ($n calls)" test "$n" -ge 2
 	expect_eq "notify-webhook: the URL in no curl argv" 0 "$(grep -c -F "$SECRET" "$WORK/curl-argv.log")"
 	expect_eq "notify-webhook: neither EXCLUSIONS_WEBHOOK nor INPUT_NOTIFY_WEBHOOK in curl's environment" 0 \
 		"$(grep -c -F 'in the environment]' "$WORK/curl-argv.log")"
