@@ -33,6 +33,8 @@ static char *webhook_env;          /* EXCLUSIONS_WEBHOOK, taken out of the envir
 
 static const char usage_text[] =
 "usage: exclusions [options]\n"
+"       exclusions history --replay-git DIR --history FILE\n"
+"       exclusions report --history FILE\n"
 "\n"
 "Print the pytest --deselect arguments for the tests of this run that are\n"
 "broken upstream: disabled in PyTorch's disabled-tests list, or failing in\n"
@@ -95,8 +97,7 @@ static const char usage_text[] =
 "COMMIT_MESSAGES or the file below), are not excluded, so the fix gets tested:\n"
 "  --pr-body-file FILE    a pull request's body (or commit messages) to read\n"
 "  --keep TEST            run TEST (a node id, a key or a gtest name) whatever the\n"
-"                         sources say;\n"
-"                         repeatable\n"
+"                         sources say (repeatable)\n"
 "Hand-kept lists, always applied:\n"
 "  --extra FILE           a node id, a key or a gtest name Suite.Test a line, then\n"
 "                         its issue URL and \"platforms: a, b\" if any; # comments\n"
