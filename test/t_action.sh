@@ -659,7 +659,7 @@ EOF
 		"$(grep -c -F 'in the environment]' "$WORK/curl-argv.log")"
 	if [ -n "$STRACE" ]; then
 		n=$(grep -c 'execve(".*/curl"' "$WORK/hook.strace")
-		m=$(grep -c 'execve(".*/exclusions"' "$WORK/hook.strace")
+		m=$(grep -c -F "execve(\"$EXCLUSIONS\"" "$WORK/hook.strace")
 		check "notify-webhook: strace saw the binary and its curl children ($m, $n)" test "$m" -ge 1 -a "$n" -ge 2
 		expect_eq "notify-webhook: the URL in no execve argv (strace -f on the action)" 0 \
 			"$(grep -c -F "$SECRET" "$WORK/hook.strace")"
