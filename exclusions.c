@@ -134,11 +134,11 @@ static const char usage_text[] =
 "  -o, --output FILE      write to FILE atomically instead of stdout\n"
 "  --summary FILE         append a Markdown report to FILE (GITHUB_STEP_SUMMARY):\n"
 "                         what is excluded and why, re-enabled, warnings\n"
-"  --explain TEST         instead, for TEST (a node id or a key): every entry of\n"
-"                         every source that names it or nearly does, the rule\n"
-"                         that matched or not, and the verdict, always on\n"
-"                         stdout; exit 0 when excluded, 1 when not (not with\n"
-"                         -o or --format pytorch)\n"
+"  --explain TEST         instead, for TEST (a node id, a key or a gtest name):\n"
+"                         every entry of every source that names it or nearly\n"
+"                         does, the rule that matched or not, and the verdict,\n"
+"                         always on stdout; exit 0 when excluded, 1 when not\n"
+"                         (not with -o or --format pytorch)\n"
 "  --gtest-base FILTER    with --format gtest: an existing gtest filter that the\n"
 "                         exclusions are appended to (default: GTEST_FILTER)\n"
 "  --history FILE         record this run in FILE (JSON Lines, locked, atomic):\n"
@@ -357,8 +357,10 @@ parse_explain(const char *s)
 	if (!text_is_clean(s))
 		usage_error("--explain: holds control characters: \"%s\"", q(s, 0));
 	if ((a = strstr(s, "::")) == NULL) {
+		if (!strchr(s, '(') && !ends_with(s, ".py") && gtest_name_ok(s, strlen(s)))
+			return s;       /* a C++ test, Suite.Test */
 		if (key_parse(s, strlen(s), &k, &why) < 0)
-			usage_error("--explain: neither a node id path::Class::test nor a key \"test_name (module.Class)\": %s: \"%s\"",
+			usage_error("--explain: neither a node id path::Class::test, a key \"test_name (module.Class)\" nor a gtest name Suite.Test: %s: \"%s\"",
 			    why, q(s, 0));
 		return s;
 	}

@@ -39,6 +39,7 @@ struct target {
 	char *cls, *meth;          /* the runtime class and method ([params] cut) */
 	struct strlist ids;        /* its node ids; none when not found */
 	int checked;               /* 1: a test of this run, 0: not, -1: nothing to check against */
+	int gtest;                 /* a C++ test "Suite.Test": cls the suite, meth the test */
 	struct buf why;
 	struct strlist fixed;
 };
@@ -211,7 +212,16 @@ resolve(struct explain *e, const struct run *r)
 {
 	/* Without a tree or a collected list, nothing to check against. */
 	e->t.checked = r->scope.tree || r->scope.collected ? 0 : -1;
-	if (strstr(e->arg, "::"))
+	if (!strstr(e->arg, "::") && !strchr(e->arg, '(') && !ends_with(e->arg, ".py") &&
+	    gtest_name_ok(e->arg, strlen(e->arg))) {
+		const char *dot = strchr(e->arg, '.');
+
+		/* A C++ test: only gtest exclusions name it; no Python tree. */
+		e->t.gtest = 1;
+		e->t.checked = -1;
+		e->t.cls = xstrndup(e->arg, (size_t)(dot - e->arg));
+		e->t.meth = xstrdup(dot + 1);
+	} else if (strstr(e->arg, "::"))
 		resolve_nodeid(&e->t, e->arg, r);
 	else
 		resolve_key(&e->t, e->arg, r);
@@ -222,6 +232,9 @@ covers(const struct target *t, const struct excl *x, const char **by)
 {
 	enum cover best = COV_NONE;
 
+	if (t->gtest || x->is_gtest)
+		return t->gtest && x->is_gtest && strcmp(x->cls, t->cls) == 0 &&
+		    strcmp(x->name, t->meth) == 0 ? COV_SAME : COV_NONE;
 	if (!x->id || t->ids.n == 0)
 		return strcmp(x->cls, t->cls) == 0 && strcmp(x->name, t->meth) == 0 ? COV_SAME : COV_NONE;
 	for (size_t i = 0; i < t->ids.n; i++) {
@@ -565,6 +578,12 @@ kept_by(const struct explain *e, const struct config *c)
 		struct testkey k;
 		const char *why;
 
+		if (e->t.gtest) {
+			/* A C++ test: only its own name keeps it. */
+			if (strlen(e->arg) == n && memcmp(a, e->arg, n) == 0)
+				return a;
+			continue;
+		}
 		if (!strstr(a, "::") && key_parse(a, n, &k, &why) == 0) {
 			if (class_matches(k.cls, k.cls_len, e->t.cls, strlen(e->t.cls)) &&
 			    name_matches(k.name, k.name_len, e->t.meth, strlen(e->t.meth)))
@@ -766,17 +785,18 @@ show_other_item(struct buf *o, const struct explain *e, const struct item *it, c
 	if (it->kind == RK_ISSUE)
 		buf_printf(o, "  issue: %s %s\n", it->issue ? it->issue : "none", it->url && *it->url ? it->url : "(no URL)");
 	else if (it->url && *it->url)
-		buf_printf(o, "  run: %s\n", it->url);
+		buf_printf(o, "  %s: %s\n", it->kind == RK_TRUNK ? "run" : "issue", it->url);
 	if (it->id && *it->id && strcmp(it->id, it->key) != 0)
 		buf_printf(o, "  node id: %s\n", it->id);
-	if (it->kind == RK_ISSUE && it->plats.n) {
+	if (it->plats.n) {
 		buf_adds(o, "  platform: only");
 		for (size_t i = 0; i < it->plats.n; i++)
 			buf_printf(o, "%s%s", i ? ", " : " ", it->plats.v[i]);
 		buf_addc(o, '\n');
 	} else {
 		buf_printf(o, "  platform: every platform (%s)\n", it->kind == RK_TRUNK ? "a trunk failure" :
-		    it->kind == RK_ISSUE ? "its issue names none" : "a fallback line");
+		    it->kind == RK_ISSUE ? "its issue names none" : it->kind == RK_EXTRA ? "the line names none" :
+		    "a fallback line");
 	}
 	if (it->after) {
 		buf_adds(o, "  result: excludes this test");
@@ -837,14 +857,19 @@ show_test(struct buf *o, const struct explain *e, const struct run *r, const cha
 	const char *dev, *dtype;
 
 	buf_printf(o, "explain: %s\n", e->arg);
-	buf_printf(o, "test: class %s, method %s\n", t->cls, t->meth);
+	if (t->gtest)
+		buf_printf(o, "test: C++ (gtest), suite %s, test %s\n", t->cls, t->meth);
+	else
+		buf_printf(o, "test: class %s, method %s\n", t->cls, t->meth);
 	if (strstr(e->arg, "::") == NULL && t->ids.n) {
 		buf_adds(o, "node id:");
 		for (size_t i = 0; i < t->ids.n; i++)
 			buf_printf(o, " %s", t->ids.v[i]);
 		buf_addc(o, '\n');
 	}
-	if (t->checked < 0) {
+	if (t->gtest) {
+		buf_adds(o, "in this run: not checked (C++ tests: --format gtest names them)\n");
+	} else if (t->checked < 0) {
 		buf_adds(o, "in this run: cannot be checked (no test tree, no collected list)\n");
 	} else if (t->checked) {
 		buf_printf(o, "in this run: yes (%s)\n", r->scope.collected ? "the collected list" : "the test tree");
@@ -884,7 +909,8 @@ explain_start(struct run *r)
 		e->t.meth = xstrdup("");
 	}
 	from_set(e, &r->set, 0, NULL);
-	from_list(e, r);
+	if (!e->t.gtest)
+		from_list(e, r);       /* the published list never names C++ tests */
 	collect_uses(e, r->cfg);
 	return e;
 }

@@ -270,13 +270,13 @@ $KINETO_RULES
 trunk-run 1001: profiler/test_profiler.py::TestProfiler::test_kineto
   run: $URL/explain/basic/actions/runs/1001
   node id: $KINETO
-  platform: every platform (a trunk failure)
+  platform: only linux
   result: excludes this test
 
 trunk-run 1002: profiler/test_profiler.py::TestProfiler::test_kineto
   run: $URL/explain/basic/actions/runs/1002
   node id: $KINETO
-  platform: every platform (a trunk failure)
+  platform: only linux
   result: excludes this test
 
 verdict: excluded by 3 entries (disabled-list 1, trunk-run 2)
@@ -311,3 +311,45 @@ usage "twice" --explain "$KINETO" --explain "$KINETO"
 usage "with -o" --explain "$KINETO" -o "$WORK/out.txt"
 usage "with --format pytorch" --format pytorch --explain "$KINETO"
 check "explain: usage error: -o wrote nothing" test ! -e "$WORK/out.txt"
+
+# -- a C++ test (gtest name) --------------------------------------------------------
+printf '%s\n' '# C++ tests of the profiler' \
+	'ProfilerTest.Basic https://github.com/pytorch/kineto/issues/5' \
+	'ProfilerTest.Rocm platforms: rocm' \
+	'Basic (__main__.ProfilerTest)' >"$WORK/cxx.txt"
+gx() {
+	local tag=$1; shift
+	"$EXCLUSIONS" --no-trunk --no-disabled-list --root "$ROOT" --extra "$WORK/cxx.txt" "$@" \
+		>"$WORK/$tag.out" 2>"$WORK/$tag.err"
+	RC=$?
+}
+gx gx1 --explain ProfilerTest.Basic
+expect_out "explain: a C++ test excluded by a hand-kept line (exact text, exit 0)" gx1 0 <<EOF
+explain: ProfilerTest.Basic
+test: C++ (gtest), suite ProfilerTest, test Basic
+in this run: not checked (C++ tests: --format gtest names them)
+platforms of this run: linux
+fallback: not used (--fallback on-error, and a source worked)
+
+extra: ProfilerTest.Basic
+  issue: https://github.com/pytorch/kineto/issues/5
+  platform: every platform (the line names none)
+  result: excludes this test
+
+verdict: excluded by 1 entry (extra 1)
+EOF
+gx gx2 --explain ProfilerTest.Basic --keep ProfilerTest.Basic
+has "explain: a C++ test kept by --keep (exit 1)" gx2 1 \
+	"--keep: ProfilerTest.Basic runs this test" \
+	"  result: would exclude this test, but --keep ProfilerTest.Basic runs it" \
+	"verdict: not excluded"
+gx gx3 --explain ProfilerTest.Rocm
+has "explain: a C++ test whose line is for rocm only, on linux (exit 1)" gx3 1 \
+	"no source names this test" "verdict: not excluded"
+gx gx4 --explain ProfilerTest.Rocm --platform rocm
+has "explain: the same on rocm (exit 0)" gx4 0 \
+	"  platform: only rocm" "verdict: excluded by 1 entry (extra 1)"
+# The Python key with the same class and name is another test.
+gx gx5 --explain ProfilerTest.Basic --keep 'Basic (__main__.ProfilerTest)'
+has "explain: a Python key never keeps a C++ test (exit 0)" gx5 0 \
+	"verdict: excluded by 1 entry (extra 1)"
