@@ -334,13 +334,37 @@ alerts_annotations(const struct alert *a, size_t n, long long after, struct buf 
 	}
 }
 
-void
-alerts_issue_title(size_t n, long long after, struct buf *out)
+/* The platforms as the marker and the title write them. */
+static void
+platforms_word(const char *platforms, struct buf *out)
 {
+	size_t start = out->len;
+
+	for (const char *p = platforms ? platforms : ""; *p && out->len - start < 200; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == ',')
+			buf_addc(out, *p);
+	if (out->len == start)
+		buf_adds(out, "linux");
+	buf_str(out);
+}
+
+void
+alerts_marker(const char *platforms, struct buf *out)
+{
+	buf_adds(out, "<!-- " ALERTS_MARKER_WORD " platforms=");
+	platforms_word(platforms, out);
+	buf_adds(out, " -->");
+}
+
+void
+alerts_issue_title(size_t n, long long after, const char *platforms, struct buf *out)
+{
+	buf_printf(out, "Tests excluded for %lld day%s or more on ", after, plural(after));
+	platforms_word(platforms, out);
 	if (n == 0)
-		buf_printf(out, "Tests excluded for %lld day%s or more: none", after, plural(after));
+		buf_adds(out, ": none");
 	else
-		buf_printf(out, "Tests excluded for %lld day%s or more: %zu", after, plural(after), n);
+		buf_printf(out, ": %zu", n);
 }
 
 /* [#N](url) for an issue URL that can be a link's target as it is, else
@@ -370,13 +394,13 @@ md_link(struct buf *out, const char *url)
 }
 
 void
-alerts_issue_body(const struct alert *a, size_t n, long long after, long long now,
-    struct buf *out)
+alerts_issue_body(const char *marker, const struct alert *a, size_t n, long long after,
+    long long now, struct buf *out)
 {
 	char today[11];
 
 	iso8601_day(now, today);
-	buf_adds(out, ALERTS_MARKER "\n");
+	buf_printf(out, "%s\n", marker);
 	if (n == 0) {
 		buf_printf(out, "Nothing has been excluded for %lld day%s or more (as of %s): closed by `exclusions`.\n",
 		    after, plural(after), today);

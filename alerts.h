@@ -13,10 +13,16 @@
 #include "exclset.h"
 #include "util.h"
 
-/* The hidden marker by which the tracking issue is found again. */
-#define ALERTS_MARKER "<!-- exclusions:tracking-issue -->"
-/* A word of it that GitHub's search finds. */
+/* A word of the tracking issue's marker that GitHub's search finds. */
 #define ALERTS_MARKER_WORD "exclusions:tracking-issue"
+
+/* The hidden marker by which the tracking issue of a run on these
+ * platforms (the --platform text; only [a-z0-9_,] kept, "linux" when
+ * nothing is left) is found again, "<!-- exclusions:tracking-issue
+ * platforms=linux -->": one tracking issue per set of platforms, so that
+ * the jobs of a CI matrix on different platforms do not overwrite (or
+ * close) each other's. */
+void alerts_marker(const char *platforms, struct buf *out);
 /* Annotations of one kind GitHub shows per step. */
 #define ALERTS_MAX_ANNOTATIONS 10
 /* Rows of the tracking issue's table, lines of the webhook's text. */
@@ -75,9 +81,9 @@ void alerts_annotations(const struct alert *a, size_t n, long long after, struct
 
 /* The tracking issue: its title and its Markdown body (the marker first);
  * with n == 0, the body of a closed one. */
-void alerts_issue_title(size_t n, long long after, struct buf *out);
-void alerts_issue_body(const struct alert *a, size_t n, long long after, long long now,
-    struct buf *out);
+void alerts_issue_title(size_t n, long long after, const char *platforms, struct buf *out);
+void alerts_issue_body(const char *marker, const struct alert *a, size_t n, long long after,
+    long long now, struct buf *out);
 
 /* The webhook's text (Slack's mrkdwn, & < > escaped) and its JSON
  * {"text": ...}. */

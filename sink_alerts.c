@@ -75,7 +75,8 @@ run_call(struct run *r, struct gh_call *k, struct gh_response *resp, struct buf 
 /* The tracking issue, by its marker: the latest updated issues first,
  * then a search.  1 found, 0 none, -1 failed (why). */
 static int
-find_issue(struct run *r, struct github *g, struct gh_issue *found, struct buf *why)
+find_issue(struct run *r, struct github *g, const char *marker, struct gh_issue *found,
+    struct buf *why)
 {
 	const char *repo = r->cfg->notify_issue;
 
@@ -93,7 +94,7 @@ find_issue(struct run *r, struct github *g, struct gh_issue *found, struct buf *
 		if (rc == 0)
 			rc = run_call(r, &k, &resp, why);
 		if (rc == 0) {
-			rc = issue_find_marked(resp.body, resp.body_len, ALERTS_MARKER, found, why);
+			rc = issue_find_marked(resp.body, resp.body_len, marker, found, why);
 			if (rc < 0)
 				buf_printf(why, " (%s)", pass == 0 ? "the issues" : "the search");
 		}
@@ -111,16 +112,17 @@ notify_issue(struct run *r, struct github *g, const struct alert *a, size_t n, l
 {
 	const struct config *c = r->cfg;
 	struct gh_issue found = { 0 };
-	struct buf title = { 0 }, body = { 0 }, json = { 0 }, why = { 0 }, path = { 0 };
+	struct buf title = { 0 }, body = { 0 }, json = { 0 }, why = { 0 }, path = { 0 }, marker = { 0 };
 	struct gh_call k = { 0 };
 	struct gh_response resp = { 0 };
 	char num[32];
 	int have, rc = 0;
 	const char *what;
 
-	alerts_issue_title(n, c->alert_after, &title);
-	alerts_issue_body(a, n, c->alert_after, now, &body);
-	have = find_issue(r, g, &found, &why);
+	alerts_marker(c->platform_text, &marker);
+	alerts_issue_title(n, c->alert_after, c->platform_text, &title);
+	alerts_issue_body(buf_str(&marker), a, n, c->alert_after, now, &body);
+	have = find_issue(r, g, buf_str(&marker), &found, &why);
 	if (have < 0) {
 		diag_add(&r->diags, LOG_WARN, SRC, "tracking issue in %s: not found or made: %s",
 		    c->notify_issue, buf_str(&why));
@@ -170,6 +172,7 @@ out:
 	buf_free(&json);
 	buf_free(&why);
 	buf_free(&path);
+	buf_free(&marker);
 	return rc;
 }
 
@@ -239,10 +242,12 @@ alerts_emit(struct run *r)
 	}
 	if (c->dry_run) {
 		if (c->notify_issue) {
-			struct buf t = { 0 };
+			struct buf t = { 0 }, m = { 0 };
 
-			alerts_issue_title(n, c->alert_after, &t);
-			alerts_issue_body(a, n, c->alert_after, now, &out);
+			alerts_marker(c->platform_text, &m);
+			alerts_issue_title(n, c->alert_after, c->platform_text, &t);
+			alerts_issue_body(buf_str(&m), a, n, c->alert_after, now, &out);
+			buf_free(&m);
 			buf_printf(&why, "exclusions: alerts: dry run: the tracking issue in %s (found by its marker) would be %s:\ntitle: %s\n%s",
 			    c->notify_issue, n ? "opened or edited" : "closed if open", buf_str(&t), buf_str(&out));
 			say(why.p, why.len);

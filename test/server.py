@@ -507,7 +507,7 @@ _issues_lock = threading.Lock()
 ISSUES = {}                 # "OWNER/NAME" -> [issue dict, ...]
 ISSUE_CLOCK = [0]           # a counter standing for updated_at
 PR_DECOY = {"number": 999999, "state": "open", "title": "a pull request",
-            "body": "<!-- exclusions:tracking-issue --> quoted in a pull request",
+            "body": "<!-- exclusions:tracking-issue platforms=linux --> quoted in a pull request",
             "pull_request": {"url": "x"}, "created_at": "2026-01-01T00:00:00Z"}
 
 

@@ -680,7 +680,7 @@ EOF
 		"$RC $(grep -a -c -E '^request: [A-Z]+ /api/v3/(repos/act/dry|search/issues\?q=repo:act/dry)' "$ALOG") $(grep -a -c "^webhook: dry" "$ALOG")"
 	check "dry-run: the webhook's body shown, not its URL" grep -q -x -F \
 		"exclusions: alerts: dry run: the webhook (URL not shown) would get: $(cat "$WORK/hook.want")" "$WORK/dry.err"
-	check "dry-run: the tracking issue's title shown" grep -q -x -F "title: Tests excluded for 14 days or more: 1" "$WORK/dry.err"
+	check "dry-run: the tracking issue's title shown" grep -q -x -F "title: Tests excluded for 14 days or more on linux: 1" "$WORK/dry.err"
 	expect_eq "dry-run: the URL in no message" 0 "$(cat "$WORK/dry.out" "$WORK/dry.err" | grep -c -F "$SECRET")"
 fi
 

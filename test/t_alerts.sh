@@ -221,7 +221,7 @@ issue_run() { # issue_run TAG NOW [ARGS...]
 issue_run i1 $NOW0 --notify-issue $R
 expect_eq "alerts: issue: first run opens it (one POST, no PATCH)" "1 0" "$(sent "POST $P ") $(sent "PATCH ")"
 check "alerts: issue: its body holds the marker and the overdue test with its issue link" \
-	grep -q -F "\"body\": \"<!-- exclusions:tracking-issue -->\\n1 test of this CI has been excluded for 14 days or more (as of 2026-08-21).\\n\\n| test | days | since | source | issue |\\n|---|---:|---|---|---|\\n| test/profiler/test\\\\_profiler.py::TestProfiler::test\\\\_kineto | 51 | 2026-07-01 | disabled-list | [#101](https://github.com/pytorch/pytorch/issues/101) |" "$LOG"
+	grep -q -F "\"body\": \"<!-- exclusions:tracking-issue platforms=linux -->\\n1 test of this CI has been excluded for 14 days or more (as of 2026-08-21).\\n\\n| test | days | since | source | issue |\\n|---|---:|---|---|---|\\n| test/profiler/test\\\\_profiler.py::TestProfiler::test\\\\_kineto | 51 | 2026-07-01 | disabled-list | [#101](https://github.com/pytorch/pytorch/issues/101) |" "$LOG"
 issue_run i2 $NOW0 --notify-issue $R
 expect_eq "alerts: issue: same run again: up to date, nothing written" "1 0" "$(sent "POST $P ") $(sent "PATCH ")"
 check "alerts: issue: up to date is said" grep -q "alerts: tracking issue $R#1 is up to date" "$WORK/i2.err"
@@ -239,7 +239,20 @@ expect_eq "alerts: issue: overdue again: the same issue reopened, never a second
 expect_eq "alerts: issue: the pull request holding the marker never touched" 0 "$(sent "PATCH $P/999999")"
 all=$("$CURL_BIN" -s "http://127.0.0.1:$PORT$P?state=all" | "$PY" -c 'import json,sys; print(" ".join("%d:%s" % (i["number"], i["state"]) for i in json.load(sys.stdin) if "pull_request" not in i))')
 expect_eq "alerts: issue: the repository holds one issue, open" "1:open" "$all"
-for t in i1 i2 i3 i4 i5 i6; do [ "$(cat "$WORK/$t.rc")" = 0 ] || fail "alerts: issue: run $t exit status" "$(cat "$WORK/$t.rc"): $(err_of "$t")"; done
+# A CI matrix: each set of platforms keeps its own issue (its marker names
+# them), so one job never overwrites or closes another's.
+X=kineto/matrix-track
+issue_run x1 $NOW0 --notify-issue $X
+issue_run x2 $NOW0 --notify-issue $X --platform rocm
+issue_run x3 $((NOW0 + DAY)) --notify-issue $X --alert-after 1000
+expect_eq "alerts: issue: linux, then rocm: two issues opened (two POSTs), the rocm one never edited" "2 0" \
+	"$(sent "POST /api/v3/repos/$X/issues ") $(sent "PATCH /api/v3/repos/$X/issues/2 ")"
+check "alerts: issue: the rocm issue's marker and title name rocm" \
+	grep -q -F "\"body\": \"<!-- exclusions:tracking-issue platforms=rocm -->" "$LOG"
+all=$("$CURL_BIN" -s "http://127.0.0.1:$PORT/api/v3/repos/$X/issues?state=all" | "$PY" -c 'import json,sys; print(" ".join("%d:%s:%s" % (i["number"], i["state"], i["title"].split(" on ")[-1].split(":")[0]) for i in json.load(sys.stdin) if "pull_request" not in i))')
+expect_eq "alerts: issue: nothing overdue on linux closes the linux issue only" "1:closed:linux 2:open:rocm" \
+	"$(tr ' ' '\n' <<<"$all" | sort | tr '\n' ' ' | sed 's/ $//')"
+for t in i1 i2 i3 i4 i5 i6 x1 x2 x3; do [ "$(cat "$WORK/$t.rc")" = 0 ] || fail "alerts: issue: run $t exit status" "$(cat "$WORK/$t.rc"): $(err_of "$t")"; done
 H=kineto/hidden-track
 issue_run h1 $NOW0 --notify-issue $H
 issue_run h2 $((NOW0 + DAY)) --notify-issue $H
@@ -313,7 +326,7 @@ expect_eq "alerts: dry run: nothing sent (no issue call, no webhook)" "0 0" \
 	"$(grep -a -c -E '^request: [A-Z]+ /api/v3/(repos/kineto/dry|search/issues\?q=repo:kineto/dry)' "$LOG") $(grep -a -c "^webhook: dry" "$LOG")"
 check "alerts: dry run: the webhook's body shown, not its URL" grep -q -x -F \
 	"exclusions: alerts: dry run: the webhook (URL not shown) would get: $(cat "$WORK/w1.want")" "$WORK/dry.err"
-check "alerts: dry run: the tracking issue's title and body shown" grep -q -x -F "title: Tests excluded for 14 days or more: 1" "$WORK/dry.err"
+check "alerts: dry run: the tracking issue's title and body shown" grep -q -x -F "title: Tests excluded for 14 days or more on linux: 1" "$WORK/dry.err"
 expect_eq "alerts: dry run: the URL in no message, exit 0" "0 0" "$(grep -c -F "$SECRET" "$WORK/dry.err") $(cat "$WORK/dry.rc")"
 
 # --- usage -----------------------------------------------------------------------

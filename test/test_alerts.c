@@ -8,6 +8,8 @@
 #include "github.h"
 #include "unit.h"
 
+#define MARKER "<!-- exclusions:tracking-issue platforms=linux -->"
+
 static long long
 iso(const char *s)
 {
@@ -126,29 +128,31 @@ find_marked(void)
 {
 	struct gh_issue i;
 	struct buf why = { 0 };
-	const char *list = "[{\"number\":9,\"state\":\"open\",\"body\":\"" "<!-- exclusions:tracking-issue -->" "\","
+	const char *list = "[{\"number\":9,\"state\":\"open\",\"body\":\"" "<!-- exclusions:tracking-issue platforms=linux -->" "\","
 	    "\"pull_request\":{\"url\":\"u\"}},"
-	    "{\"number\":7,\"state\":\"closed\",\"body\":\"<!-- exclusions:tracking-issue -->\\nold\"},"
-	    "{\"number\":8,\"state\":\"open\",\"body\":\"<!-- exclusions:tracking-issue -->\\nnew\"},"
+	    "{\"number\":7,\"state\":\"closed\",\"body\":\"<!-- exclusions:tracking-issue platforms=linux -->\\nold\"},"
+	    "{\"number\":8,\"state\":\"open\",\"body\":\"<!-- exclusions:tracking-issue platforms=linux -->\\nnew\"},"
 	    "{\"number\":3,\"state\":\"open\",\"body\":null},"
+	    "{\"number\":5,\"state\":\"open\",\"body\":\"<!-- exclusions:tracking-issue platforms=rocm -->\"},"
 	    "{\"number\":2,\"state\":\"open\",\"body\":\"no marker\"},"
-	    "{\"number\":6,\"state\":\"open\",\"body\":\"<!-- exclusions:tracking-issue -->\",\"pull_request\":null}]";
+	    "{\"number\":6,\"state\":\"open\",\"body\":\"<!-- exclusions:tracking-issue platforms=linux -->\",\"pull_request\":null}]";
 	const char *search = "{\"total_count\":1,\"items\":[{\"number\":7,\"state\":\"closed\","
-	    "\"body\":\"\\u003c!-- exclusions:tracking-issue --\\u003e\"}]}";
+	    "\"body\":\"\\u003c!-- exclusions:tracking-issue platforms=linux --\\u003e\"}]}";
 
-	/* open before closed, then the lowest number; pull requests out */
-	CHECK(issue_find_marked(list, strlen(list), ALERTS_MARKER, &i, &why) == 1);
+	/* open before closed, then the lowest number; pull requests and other
+	 * platforms' issues out */
+	CHECK(issue_find_marked(list, strlen(list), MARKER, &i, &why) == 1);
 	CHECK(i.number == 6 && i.open);
 	gh_issue_free(&i);
-	CHECK(issue_find_marked(search, strlen(search), ALERTS_MARKER, &i, &why) == 1);
-	CHECK(i.number == 7 && !i.open && strcmp(i.body, ALERTS_MARKER) == 0);
+	CHECK(issue_find_marked(search, strlen(search), MARKER, &i, &why) == 1);
+	CHECK(i.number == 7 && !i.open && strcmp(i.body, MARKER) == 0);
 	gh_issue_free(&i);
-	CHECK(issue_find_marked("[]", 2, ALERTS_MARKER, &i, &why) == 0);
-	CHECK(issue_find_marked("{\"items\":[]}", 12, ALERTS_MARKER, &i, &why) == 0);
-	CHECK(issue_find_marked("{\"message\":\"x\"}", 15, ALERTS_MARKER, &i, &why) < 0);
-	CHECK(issue_find_marked("[{\"number\":1,", 13, ALERTS_MARKER, &i, &why) < 0);
-	CHECK(issue_find_marked("[1,\"x\",[]]", 10, ALERTS_MARKER, &i, &why) == 0);
-	CHECK(issue_find_marked("\"x\"", 3, ALERTS_MARKER, &i, &why) < 0);
+	CHECK(issue_find_marked("[]", 2, MARKER, &i, &why) == 0);
+	CHECK(issue_find_marked("{\"items\":[]}", 12, MARKER, &i, &why) == 0);
+	CHECK(issue_find_marked("{\"message\":\"x\"}", 15, MARKER, &i, &why) < 0);
+	CHECK(issue_find_marked("[{\"number\":1,", 13, MARKER, &i, &why) < 0);
+	CHECK(issue_find_marked("[1,\"x\",[]]", 10, MARKER, &i, &why) == 0);
+	CHECK(issue_find_marked("\"x\"", 3, MARKER, &i, &why) < 0);
 	buf_free(&why);
 }
 
@@ -257,19 +261,28 @@ issue_and_webhook(void)
 	s.v[0].since = s.v[1].since = now - 20 * 86400;
 	n = alerts_collect(&s, now, 14, &a);
 	CHECK(n == 2);
-	alerts_issue_title(n, 14, &out);
-	CHECK_STR(buf_str(&out), "Tests excluded for 14 days or more: 2");
+	alerts_issue_title(n, 14, "linux", &out);
+	CHECK_STR(buf_str(&out), "Tests excluded for 14 days or more on linux: 2");
 	out.len = 0;
-	alerts_issue_body(a, n, 14, now, &out);
-	CHECK(starts_with(buf_str(&out), ALERTS_MARKER "\n2 tests of this CI have been excluded for 14 days or more (as of 2026-08-21).\n"));
+	alerts_issue_body(MARKER, a, n, 14, now, &out);
+	CHECK(starts_with(buf_str(&out), MARKER "\n2 tests of this CI have been excluded for 14 days or more (as of 2026-08-21).\n"));
 	CHECK(strstr(buf_str(&out), "| t.py::C::test\\_b | 20 | 2026-08-01 | disabled-list | https://x/y) \\[z |\n"));
 	CHECK(strstr(buf_str(&out), "| t.py::C::test\\_\\|\\`\\<b\\>\\` | 20 | 2026-08-01 | extra | [#7](https://github.com/o/r/issues/7) |\n"));
 	out.len = 0;
-	alerts_issue_body(a, 0, 14, now, &out);
-	CHECK_STR(buf_str(&out), ALERTS_MARKER "\nNothing has been excluded for 14 days or more (as of 2026-08-21): closed by `exclusions`.\n");
+	alerts_issue_body(MARKER, a, 0, 14, now, &out);
+	CHECK_STR(buf_str(&out), MARKER "\nNothing has been excluded for 14 days or more (as of 2026-08-21): closed by `exclusions`.\n");
 	out.len = 0;
-	alerts_issue_title(0, 1, &out);
-	CHECK_STR(buf_str(&out), "Tests excluded for 1 day or more: none");
+	alerts_issue_title(0, 1, "rocm,linux", &out);
+	CHECK_STR(buf_str(&out), "Tests excluded for 1 day or more on rocm,linux: none");
+	out.len = 0;
+	alerts_marker("rocm, linux", &out);
+	CHECK_STR(buf_str(&out), "<!-- exclusions:tracking-issue platforms=rocm,linux -->");
+	out.len = 0;
+	alerts_marker("--> <b>", &out);
+	CHECK_STR(buf_str(&out), "<!-- exclusions:tracking-issue platforms=b -->");
+	out.len = 0;
+	alerts_marker(NULL, &out);
+	CHECK_STR(buf_str(&out), MARKER);
 	out.len = 0;
 	alerts_webhook_json(a, n, 14, &out);
 	CHECK_STR(buf_str(&out), "{\"text\":\"2 tests excluded for 14 days or more:\\n"
