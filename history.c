@@ -257,10 +257,92 @@ fail:
 	return -1;
 }
 
-int
-history_parse(struct history *h, const char *doc, size_t len, struct buf *why)
+/* ---- the fast path: lines as history_write() writes them ---------------- */
+
+/* A whole number as the writer writes it (no leading zero, at most 15
+ * digits) at *pp; -1 when there is none. */
+static int
+fast_num(const char **pp, const char *e, long long *v)
+{
+	const char *p = *pp, *s = p;
+	long long x = 0;
+
+	while (p < e && p - s < 16 && *p >= '0' && *p <= '9')
+		x = x * 10 + (*p++ - '0');
+	if (p == s || p - s > 15 || (*s == '0' && p - s > 1))
+		return -1;
+	*v = x;
+	*pp = p;
+	return 0;
+}
+
+static int
+fast_lit(const char **pp, const char *e, const char *s, size_t n)
+{
+	if ((size_t)(e - *pp) < n || memcmp(*pp, s, n) != 0)
+		return -1;
+	*pp += n;
+	return 0;
+}
+
+#define LIT(s) fast_lit(&p, e, s, sizeof s - 1)
+
+/* A run line byte for byte as history_write() writes it (printable ASCII
+ * platforms, nonzero counts in the order of the kinds), read without the
+ * JSON scanner: 1 with r filled (its platforms shared with prev's when the
+ * same), else 0 (r then holds nothing to free) and the scanner reads the
+ * line.  What this accepts the scanner reads the same. */
+static int
+fast_run(const char *line, size_t n, struct hist_run *r, const struct hist_run *prev)
+{
+	const char *p = line, *e = line + n, *ps;
+	size_t pl;
+	int last = -1;
+
+	memset(r, 0, sizeof *r);
+	if (LIT("{\"run\":") || fast_num(&p, e, &r->n) < 0 || r->n == 0 || LIT(",\"t\":") ||
+	    fast_num(&p, e, &r->t) < 0 || LIT(",\"platforms\":\""))
+		return 0;
+	for (ps = p; p < e && *p != '"'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f || *p == '\\')
+			return 0;
+	pl = (size_t)(p - ps);
+	if (pl > 1000 || LIT("\",\"excluded\":") || fast_num(&p, e, &r->excluded) < 0 || LIT(",\"sources\":{"))
+		return 0;
+	while (p < e && *p != '}') {
+		const char *ks;
+		int k;
+
+		if ((last >= 0 && LIT(",")) || LIT("\""))
+			return 0;
+		for (ks = p; p < e && *p != '"'; p++)
+			;
+		k = kind_of(ks, (size_t)(p - ks));
+		if (k <= last || LIT("\":") || fast_num(&p, e, &r->counts[k]) < 0 || r->counts[k] == 0)
+			return 0;
+		last = k;
+	}
+	if (LIT("}}") || p != e)
+		return 0;
+	if (prev && strlen(prev->platforms) == pl && memcmp(prev->platforms, ps, pl) == 0) {
+		r->platforms = prev->platforms;
+		r->shared = 1;
+	} else {
+		r->platforms = xmalloc(pl + 1);
+		memcpy(r->platforms, ps, pl);
+		r->platforms[pl] = '\0';
+	}
+	return 1;
+}
+
+#undef LIT
+
+/* history_parse; raw then lies in doc. */
+static int
+parse_doc(struct history *h, const char *doc, size_t len, struct buf *why)
 {
 	size_t pos = 0, lineno = 0;
+	const char *raw = NULL, *raw_end = NULL;
 
 	memset(h, 0, sizeof *h);
 	while (pos < len) {
@@ -293,6 +375,21 @@ history_parse(struct history *h, const char *doc, size_t len, struct buf *why)
 			}
 			continue;
 		}
+		/* Runs as the writer writes them, one after the other from the
+		 * first on: read fast, and kept as text to write back. */
+		if (n > 7 && line[2] == 'r') {
+			struct hist_run r;
+
+			if (fast_run(line, n, &r, h->nruns ? &h->runs[h->nruns - 1] : NULL)) {
+				if (h->nraw == h->nruns && (!raw || raw_end == line)) {
+					raw = raw ? raw : line;
+					raw_end = line + n + 1;
+					h->nraw++;
+				}
+				*add_run(h) = r;
+				continue;
+			}
+		}
 		if (parse_line(h, line, n, why) < 0) {
 			struct buf w = { 0 };
 
@@ -308,10 +405,41 @@ history_parse(struct history *h, const char *doc, size_t len, struct buf *why)
 			buf_printf(why, "run %lld after run %lld", h->runs[i].n, h->runs[i - 1].n);
 			goto bad;
 		}
+	if (h->nraw) {
+		h->raw = raw;
+		h->rawlen = (size_t)(raw_end - raw);
+	}
 	return 0;
 bad:
 	history_free(h);
 	return -1;
+}
+
+int
+history_parse(struct history *h, const char *doc, size_t len, struct buf *why)
+{
+	if (parse_doc(h, doc, len, why) < 0)
+		return -1;
+	if (h->nraw) {
+		h->own = xmalloc(h->rawlen);
+		memcpy(h->own, h->raw, h->rawlen);
+		h->raw = h->own;
+	}
+	return 0;
+}
+
+int
+history_parse_buf(struct history *h, struct buf *doc, struct buf *why)
+{
+	int rc = parse_doc(h, doc->p ? doc->p : "", doc->len, why);
+
+	if (rc == 0 && h->nraw) {
+		h->own = doc->p;
+		doc->p = NULL;
+		doc->len = doc->cap = 0;
+	}
+	buf_free(doc);
+	return rc;
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -366,7 +494,8 @@ history_write(const struct history *h, struct buf *out)
 {
 	buf_reserve(out, 100 * h->nruns + 200 * h->np + 64);
 	buf_printf(out, "{\"exclusions_history\":%d}\n", HISTORY_VERSION);
-	for (size_t i = 0; i < h->nruns; i++) {
+	buf_add(out, h->raw, h->rawlen);
+	for (size_t i = h->nraw; i < h->nruns; i++) {
 		const struct hist_run *r = &h->runs[i];
 		int any = 0;
 
@@ -741,7 +870,8 @@ void
 history_free(struct history *h)
 {
 	for (size_t i = 0; i < h->nruns; i++)
-		free(h->runs[i].platforms);
+		if (!h->runs[i].shared)
+			free(h->runs[i].platforms);
 	for (size_t i = 0; i < h->np; i++) {
 		free(h->p[i].test);
 		free(h->p[i].url);
@@ -749,5 +879,6 @@ history_free(struct history *h)
 	}
 	free(h->runs);
 	free(h->p);
+	free(h->own);
 	memset(h, 0, sizeof *h);
 }

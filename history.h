@@ -49,6 +49,7 @@ struct hist_run {
 	char *platforms;
 	long long excluded;
 	long long counts[RK_KINDS];
+	int shared;                  /* internal: platforms is the previous run's */
 };
 
 struct hist_period {
@@ -65,6 +66,12 @@ struct history {
 	size_t nruns, capruns;
 	struct hist_period *p;
 	size_t np, capp;
+	/* internal: the text of the first nraw runs as read, which is what
+	 * history_write() would make of them (runs are never changed once
+	 * recorded): written back as it is.  raw lies in own (freed). */
+	const char *raw;
+	size_t rawlen, nraw;
+	char *own;
 };
 
 /* One test excluded by a run being recorded. */
@@ -83,6 +90,8 @@ struct hist_item {
 /* Read a history file's text into h (empty text: an empty history).
  * Returns 0, or -1 with why set ("line N: ...") and h emptied. */
 int history_parse(struct history *h, const char *doc, size_t len, struct buf *why);
+/* The same, taking doc's memory (doc is left empty, whatever the result). */
+int history_parse_buf(struct history *h, struct buf *doc, struct buf *why);
 
 /* h as the file's text. */
 void history_write(const struct history *h, struct buf *out);

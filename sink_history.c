@@ -45,7 +45,7 @@ history_load(struct history *h, const char *path, double deadline, struct diags 
 		rc = -1;
 		goto out;
 	}
-	if (history_parse(h, body.p ? body.p : "", body.len, &why) == 0)
+	if (history_parse_buf(h, &body, &why) == 0)
 		goto out;
 	buf_printf(&suffix, ".damaged-%lld", wall_now());
 	{
