@@ -95,6 +95,9 @@ int history_parse_buf(struct history *h, struct buf *doc, struct buf *why);
 
 /* h as the file's text. */
 void history_write(const struct history *h, struct buf *out);
+/* The same in three pieces, to write one after the other: head, the runs
+ * kept as read (h->raw, h->rawlen bytes), tail. */
+void history_write_pieces(const struct history *h, struct buf *head, struct buf *tail);
 
 /* Record one run at unix time t that excluded items (duplicates merged).
  * Returns the run's number. */

@@ -72,15 +72,21 @@ out:
 int
 history_save(const struct history *h, const char *path, struct diags *d)
 {
-	struct buf out = { 0 }, why = { 0 };
+	struct buf head = { 0 }, tail = { 0 }, why = { 0 };
+	struct file_piece v[3];
 	int rc = 0;
 
-	history_write(h, &out);
-	if (file_write_atomic(path, out.p, out.len, &why) < 0) {
+	/* The runs kept as read go out as they are, not copied. */
+	history_write_pieces(h, &head, &tail);
+	v[0] = (struct file_piece){ head.p, head.len };
+	v[1] = (struct file_piece){ h->raw, h->rawlen };
+	v[2] = (struct file_piece){ tail.p, tail.len };
+	if (file_write_atomic_pieces(path, v, 3, &why) < 0) {
 		diag_add_at(d, LOG_WARN, SRC, path, "cannot be written: %s", buf_str(&why));
 		rc = -1;
 	}
-	buf_free(&out);
+	buf_free(&head);
+	buf_free(&tail);
 	buf_free(&why);
 	return rc;
 }
