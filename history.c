@@ -522,39 +522,46 @@ history_parse_buf(struct history *h, struct buf *doc, struct buf *why)
 
 /* ---- writing ------------------------------------------------------------ */
 
-static void
-json_str(struct buf *b, const char *s)
+/* Appending into room reserved beforehand (buf_reserve): each returns
+ * where the next byte goes. */
+static char *
+put(char *w, const char *s, size_t n)
 {
-	buf_addc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = 0;
-
-		/* A run of plain bytes in one piece. */
-		while (s[n] && s[n] != '"' && s[n] != '\\' && (unsigned char)s[n] >= 0x20 && s[n] != 0x7f)
-			n++;
-		if (n) {
-			buf_add(b, s, n);
-			s += n - 1;
-			continue;
-		}
-		if (c == '"' || c == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)c);
-		} else if (c < 0x20 || c == 0x7f) {
-			buf_printf(b, "\\u%04x", c);
-		} else {
-			buf_addc(b, (char)c);
-		}
-	}
-	buf_addc(b, '"');
+	memcpy(w, s, n);
+	return w + n;
 }
 
-static void write_tail(const struct history *h, struct buf *out);
+#define PUT(w, lit) put(w, lit, sizeof lit - 1)
 
-/* A whole number, without printf: 10,000 run lines are written each run. */
-static void
-add_num(struct buf *b, long long v)
+/* s as a JSON string: at most 6 bytes a byte of s, and 2. */
+static char *
+put_str(char *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*w++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			*w++ = '\\';
+			*w++ = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			w = PUT(w, "\\u00");
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 15];
+		} else {
+			*w++ = (char)c;
+		}
+	}
+	*w++ = '"';
+	return w;
+}
+
+/* A whole number, without printf (at most 20 bytes): 10,000 run lines
+ * may be written each run. */
+static char *
+put_num(char *w, long long v)
 {
 	char t[24];
 	size_t n = sizeof t;
@@ -566,8 +573,10 @@ add_num(struct buf *b, long long v)
 	} while (u);
 	if (v < 0)
 		t[--n] = '-';
-	buf_add(b, t + n, sizeof t - n);
+	return put(w, t + n, sizeof t - n);
 }
+
+static void write_tail(const struct history *h, struct buf *out);
 
 void
 history_write(const struct history *h, struct buf *out)
@@ -592,71 +601,85 @@ write_tail(const struct history *h, struct buf *out)
 {
 	for (size_t i = h->nraw; i < h->nruns; i++) {
 		const struct hist_run *r = &h->runs[i];
-		int any = 0;
+		char *w;
 
-		buf_adds(out, "{\"run\":");
-		add_num(out, r->n);
-		buf_adds(out, ",\"t\":");
-		add_num(out, r->t);
-		buf_adds(out, ",\"platforms\":");
-		json_str(out, r->platforms);
-		buf_adds(out, ",\"excluded\":");
-		add_num(out, r->excluded);
-		buf_adds(out, ",\"sources\":{");
-		for (int k = 0; k < RK_KINDS; k++)
+		buf_reserve(out, 6 * strlen(r->platforms) + 128 + RK_KINDS * 48);
+		w = out->p + out->len;
+		w = PUT(w, "{\"run\":");
+		w = put_num(w, r->n);
+		w = PUT(w, ",\"t\":");
+		w = put_num(w, r->t);
+		w = PUT(w, ",\"platforms\":");
+		w = put_str(w, r->platforms);
+		w = PUT(w, ",\"excluded\":");
+		w = put_num(w, r->excluded);
+		w = PUT(w, ",\"sources\":{");
+		for (int k = 0, any = 0; k < RK_KINDS; k++)
 			if (r->counts[k]) {
-				buf_adds(out, any ? ",\"" : "\"");
-				buf_adds(out, reason_kind_name((enum reason_kind)k));
-				buf_adds(out, "\":");
-				add_num(out, r->counts[k]);
+				const char *kn = reason_kind_name((enum reason_kind)k);
+
+				w = any ? PUT(w, ",\"") : PUT(w, "\"");
+				w = put(w, kn, strlen(kn));
+				w = PUT(w, "\":");
+				w = put_num(w, r->counts[k]);
 				any = 1;
 			}
-		buf_adds(out, "}}\n");
+		w = PUT(w, "}}\n");
+		out->len = (size_t)(w - out->p);
 	}
 	for (size_t i = 0; i < h->np; i++) {
 		const struct hist_period *p = &h->p[i];
-		int any = 0;
+		size_t room = 6 * strlen(p->test) + 256 + RK_KINDS * 24 + (p->url ? 6 * strlen(p->url) + 16 : 0);
+		char *w;
 
-		buf_adds(out, "{\"test\":");
-		json_str(out, p->test);
-		buf_adds(out, ",\"first\":");
-		add_num(out, p->first);
-		buf_adds(out, ",\"last\":");
-		add_num(out, p->last);
-		buf_adds(out, ",\"runs\":");
-		add_num(out, p->runs);
-		buf_adds(out, ",\"sources\":[");
-		for (int k = 0; k < RK_KINDS; k++)
+		for (size_t j = 0; j < p->issues.n; j++)
+			room += strlen(p->issues.v[j]) + 4;
+		buf_reserve(out, room);
+		w = out->p + out->len;
+		w = PUT(w, "{\"test\":");
+		w = put_str(w, p->test);
+		w = PUT(w, ",\"first\":");
+		w = put_num(w, p->first);
+		w = PUT(w, ",\"last\":");
+		w = put_num(w, p->last);
+		w = PUT(w, ",\"runs\":");
+		w = put_num(w, p->runs);
+		w = PUT(w, ",\"sources\":[");
+		for (int k = 0, any = 0; k < RK_KINDS; k++)
 			if (p->kinds & (1u << k)) {
-				buf_adds(out, any ? ",\"" : "\"");
-				buf_adds(out, reason_kind_name((enum reason_kind)k));
-				buf_addc(out, '"');
+				const char *kn = reason_kind_name((enum reason_kind)k);
+
+				w = any ? PUT(w, ",\"") : PUT(w, "\"");
+				w = put(w, kn, strlen(kn));
+				w = PUT(w, "\"");
 				any = 1;
 			}
-		buf_addc(out, ']');
+		w = PUT(w, "]");
 		if (p->issues.n) {
-			buf_adds(out, ",\"issues\":[");
+			w = PUT(w, ",\"issues\":[");
 			for (size_t j = 0; j < p->issues.n; j++) {
-				buf_adds(out, j ? ",\"" : "\"");
-				buf_adds(out, p->issues.v[j]);
-				buf_addc(out, '"');
+				w = j ? PUT(w, ",\"") : PUT(w, "\"");
+				w = put(w, p->issues.v[j], strlen(p->issues.v[j]));
+				w = PUT(w, "\"");
 			}
-			buf_addc(out, ']');
+			w = PUT(w, "]");
 		}
 		if (p->url) {
-			buf_adds(out, ",\"url\":");
-			json_str(out, p->url);
+			w = PUT(w, ",\"url\":");
+			w = put_str(w, p->url);
 		}
 		if (p->since && p->since < p->first) {
-			buf_adds(out, ",\"since\":");
-			add_num(out, p->since);
+			w = PUT(w, ",\"since\":");
+			w = put_num(w, p->since);
 		}
 		if (p->ended) {
-			buf_adds(out, ",\"ended\":");
-			add_num(out, p->ended);
+			w = PUT(w, ",\"ended\":");
+			w = put_num(w, p->ended);
 		}
-		buf_adds(out, "}\n");
+		w = PUT(w, "}\n");
+		out->len = (size_t)(w - out->p);
 	}
+	out->p[out->len] = '\0';
 }
 
 /* ---- recording ---------------------------------------------------------- */
