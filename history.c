@@ -507,17 +507,9 @@ history_parse(struct history *h, const char *doc, size_t len, struct buf *why)
 }
 
 int
-history_parse_buf(struct history *h, struct buf *doc, struct buf *why)
+history_parse_in(struct history *h, const char *doc, size_t len, struct buf *why)
 {
-	int rc = parse_doc(h, doc->p ? doc->p : "", doc->len, why);
-
-	if (rc == 0 && h->nraw) {
-		h->own = doc->p;
-		doc->p = NULL;
-		doc->len = doc->cap = 0;
-	}
-	buf_free(doc);
-	return rc;
+	return parse_doc(h, doc, len, why);
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -1007,5 +999,7 @@ history_free(struct history *h)
 	free(h->runs);
 	free(h->p);
 	free(h->own);
+	if (h->done)
+		h->done(h->text);
 	memset(h, 0, sizeof *h);
 }
