@@ -264,15 +264,25 @@ fail:
 static int
 fast_num(const char **pp, const char *e, long long *v)
 {
-	const char *p = *pp, *s = p;
-	long long x = 0;
+	const unsigned char *p = (const unsigned char *)*pp;
+	size_t room = (size_t)(e - *pp), i = 1;
+	unsigned long long x;
 
-	while (p < e && p - s < 16 && *p >= '0' && *p <= '9')
-		x = x * 10 + (*p++ - '0');
-	if (p == s || p - s > 15 || (*s == '0' && p - s > 1))
+	if (room == 0 || (unsigned)(p[0] - '0') > 9)
 		return -1;
-	*v = x;
-	*pp = p;
+	x = p[0] - '0';
+	if (x == 0) {
+		if (room > 1 && (unsigned)(p[1] - '0') <= 9)
+			return -1;
+	} else {
+		for (; i < room && (unsigned)(p[i] - '0') <= 9; i++) {
+			if (i == 15)
+				return -1;
+			x = x * 10 + (p[i] - '0');
+		}
+	}
+	*v = (long long)x;
+	*pp += i;
 	return 0;
 }
 
@@ -291,7 +301,7 @@ fast_lit(const char **pp, const char *e, const char *s, size_t n)
  * platforms, nonzero counts in the order of the kinds), read without the
  * JSON scanner: 1 with r filled (its platforms shared with prev's when the
  * same), else 0 (r then holds nothing to free) and the scanner reads the
- * line.  What this accepts the scanner reads the same. */
+ * line.  r comes zeroed.  What this accepts the scanner reads the same. */
 static int
 fast_run(const char *line, size_t n, struct hist_run *r, const struct hist_run *prev)
 {
@@ -299,7 +309,6 @@ fast_run(const char *line, size_t n, struct hist_run *r, const struct hist_run *
 	size_t pl;
 	int last = -1;
 
-	memset(r, 0, sizeof *r);
 	if (LIT("{\"run\":") || fast_num(&p, e, &r->n) < 0 || r->n == 0 || LIT(",\"t\":") ||
 	    fast_num(&p, e, &r->t) < 0 || LIT(",\"platforms\":\""))
 		return 0;
@@ -454,17 +463,17 @@ parse_doc(struct history *h, const char *doc, size_t len, struct buf *why)
 		/* Runs as the writer writes them, one after the other from the
 		 * first on: read fast, and kept as text to write back. */
 		if (n > 7 && line[2] == 'r') {
-			struct hist_run r;
+			struct hist_run *r = add_run(h);
 
-			if (fast_run(line, n, &r, h->nruns ? &h->runs[h->nruns - 1] : NULL)) {
-				if (h->nraw == h->nruns && (!raw || raw_end == line)) {
+			if (fast_run(line, n, r, h->nruns > 1 ? r - 1 : NULL)) {
+				if (h->nraw == h->nruns - 1 && (!raw || raw_end == line)) {
 					raw = raw ? raw : line;
 					raw_end = line + n + 1;
 					h->nraw++;
 				}
-				*add_run(h) = r;
 				continue;
 			}
+			h->nruns--;
 		}
 		if (n > 8 && line[2] == 't' && fast_period(h, line, n))
 			continue;
