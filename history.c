@@ -335,7 +335,6 @@ fast_run(const char *line, size_t n, struct hist_run *r, const struct hist_run *
 		return 0;
 	if (prev && strlen(prev->platforms) == pl && memcmp(prev->platforms, ps, pl) == 0) {
 		r->platforms = prev->platforms;
-		r->shared = 1;
 	} else {
 		r->platforms = xmalloc(pl + 1);
 		memcpy(r->platforms, ps, pl);
@@ -998,7 +997,7 @@ void
 history_free(struct history *h)
 {
 	for (size_t i = 0; i < h->nruns; i++)
-		if (!h->runs[i].shared)
+		if (i == 0 || h->runs[i].platforms != h->runs[i - 1].platforms)
 			free(h->runs[i].platforms);
 	for (size_t i = 0; i < h->np; i++) {
 		free(h->p[i].test);

@@ -49,7 +49,6 @@ struct hist_run {
 	char *platforms;
 	long long excluded;
 	long long counts[RK_KINDS];
-	int shared;                  /* internal: platforms is the previous run's */
 };
 
 struct hist_period {
@@ -62,6 +61,7 @@ struct hist_period {
 };
 
 struct history {
+	/* A run's platforms may be the very string of the run before it. */
 	struct hist_run *runs;
 	size_t nruns, capruns;
 	struct hist_period *p;
