@@ -82,7 +82,7 @@ history_load(struct history *h, const char *path, double deadline, struct diags 
 	}
 	if (parsed == -2) {
 		history_free(h);
-		diag_add_at(d, LOG_WARN, SRC, path, "cannot be read (it shrank while read): not updated");
+		diag_add_at(d, LOG_WARN, SRC, path, "cannot be read (the file shrank while it was being read): not updated");
 		rc = -1;
 		goto out;
 	}
