@@ -337,8 +337,26 @@ block_fatal(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &s, old);
 }
 
+/* Each piece in turn. */
+static int
+write_pieces(int fd, const struct file_piece *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (write_all(fd, v[i].p ? v[i].p : "", v[i].len) < 0)
+			return -1;
+	return 0;
+}
+
 int
 file_write_atomic(const char *path, const char *data, size_t len, struct buf *why)
+{
+	struct file_piece one = { data, len };
+
+	return file_write_atomic_pieces(path, &one, 1, why);
+}
+
+int
+file_write_atomic_pieces(const char *path, const struct file_piece *v, size_t n, struct buf *why)
 {
 	struct stat st;
 	sigset_t old;
@@ -350,7 +368,7 @@ file_write_atomic(const char *path, const char *data, size_t len, struct buf *wh
 			buf_printf(why, "standard output is closed");
 			return -1;
 		}
-		if (write_all(1, data ? data : "", len) < 0) {
+		if (write_pieces(1, v, n) < 0) {
 			buf_printf(why, "writing standard output: %s", strerror(errno));
 			return -1;
 		}
@@ -360,7 +378,7 @@ file_write_atomic(const char *path, const char *data, size_t len, struct buf *wh
 	 * renaming over it would replace the device or the pipe. */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		fd = open(path, O_WRONLY);
-		if (fd < 0 || write_all(fd, data ? data : "", len) < 0) {
+		if (fd < 0 || write_pieces(fd, v, n) < 0) {
 			buf_printf(why, "%s: %s", path, strerror(errno));
 			if (fd >= 0)
 				close(fd);
@@ -386,7 +404,7 @@ file_write_atomic(const char *path, const char *data, size_t len, struct buf *wh
 	}
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) < 0 || write_all(fd, data ? data : "", len) < 0 ||
+	if (fchmod(fd, 0666 & ~mask) < 0 || write_pieces(fd, v, n) < 0 ||
 	    fsync(fd) < 0) {
 		buf_printf(why, "%s: %s", temp_path, strerror(errno));
 		close(fd);

@@ -65,6 +65,12 @@ long file_guarded(const struct blob *bl, long (*fn)(void *arg), void *arg);
  * temporary file and the old file untouched.  So does a fatal signal
  * whose handler calls file_remove_temp(). */
 int file_write_atomic(const char *path, const char *p, size_t len, struct buf *why);
+/* The same, of n pieces written one after the other (no copy joins them). */
+struct file_piece {
+	const char *p;
+	size_t len;
+};
+int file_write_atomic_pieces(const char *path, const struct file_piece *v, size_t n, struct buf *why);
 
 /* Append len bytes to path, created (mode 0666 minus the umask) when
  * missing, as GitHub's GITHUB_STEP_SUMMARY is written.  Returns 0, or -1

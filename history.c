@@ -257,10 +257,176 @@ fail:
 	return -1;
 }
 
-int
-history_parse(struct history *h, const char *doc, size_t len, struct buf *why)
+/* ---- the fast path: lines as history_write() writes them ---------------- */
+
+/* A whole number as the writer writes it (no leading zero, at most 15
+ * digits) at *pp; -1 when there is none. */
+static int
+fast_num(const char **pp, const char *e, long long *v)
+{
+	const unsigned char *p = (const unsigned char *)*pp;
+	size_t room = (size_t)(e - *pp), i = 1;
+	unsigned long long x;
+
+	if (room == 0 || (unsigned)(p[0] - '0') > 9)
+		return -1;
+	x = p[0] - '0';
+	if (x == 0) {
+		if (room > 1 && (unsigned)(p[1] - '0') <= 9)
+			return -1;
+	} else {
+		for (; i < room && (unsigned)(p[i] - '0') <= 9; i++) {
+			if (i == 15)
+				return -1;
+			x = x * 10 + (p[i] - '0');
+		}
+	}
+	*v = (long long)x;
+	*pp += i;
+	return 0;
+}
+
+static int
+fast_lit(const char **pp, const char *e, const char *s, size_t n)
+{
+	if ((size_t)(e - *pp) < n || memcmp(*pp, s, n) != 0)
+		return -1;
+	*pp += n;
+	return 0;
+}
+
+#define LIT(s) fast_lit(&p, e, s, sizeof s - 1)
+
+/* A run line byte for byte as history_write() writes it (printable ASCII
+ * platforms, nonzero counts in the order of the kinds), read without the
+ * JSON scanner: 1 with r filled (its platforms shared with prev's when the
+ * same), else 0 (r then holds nothing to free) and the scanner reads the
+ * line.  r comes zeroed.  What this accepts the scanner reads the same. */
+static int
+fast_run(const char *line, size_t n, struct hist_run *r, const struct hist_run *prev)
+{
+	const char *p = line, *e = line + n, *ps;
+	size_t pl;
+	int last = -1;
+
+	if (LIT("{\"run\":") || fast_num(&p, e, &r->n) < 0 || r->n == 0 || LIT(",\"t\":") ||
+	    fast_num(&p, e, &r->t) < 0 || LIT(",\"platforms\":\""))
+		return 0;
+	for (ps = p; p < e && *p != '"'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f || *p == '\\')
+			return 0;
+	pl = (size_t)(p - ps);
+	if (pl > 1000 || LIT("\",\"excluded\":") || fast_num(&p, e, &r->excluded) < 0 || LIT(",\"sources\":{"))
+		return 0;
+	while (p < e && *p != '}') {
+		const char *ks;
+		int k;
+
+		if ((last >= 0 && LIT(",")) || LIT("\""))
+			return 0;
+		for (ks = p; p < e && *p != '"'; p++)
+			;
+		k = kind_of(ks, (size_t)(p - ks));
+		if (k <= last || LIT("\":") || fast_num(&p, e, &r->counts[k]) < 0 || r->counts[k] == 0)
+			return 0;
+		last = k;
+	}
+	if (LIT("}}") || p != e)
+		return 0;
+	if (prev && strlen(prev->platforms) == pl && memcmp(prev->platforms, ps, pl) == 0) {
+		r->platforms = prev->platforms;
+	} else {
+		r->platforms = xmalloc(pl + 1);
+		memcpy(r->platforms, ps, pl);
+		r->platforms[pl] = '\0';
+	}
+	return 1;
+}
+
+/* A string of printable ASCII without escapes, at most max bytes, at *pp
+ * (its quotes included): its text in *sp, *sn; -1 when there is none. */
+static int
+fast_str(const char **pp, const char *e, size_t max, const char **sp, size_t *sn)
+{
+	const char *p = *pp;
+
+	if (p == e || *p != '"')
+		return -1;
+	for (*sp = ++p; p < e && *p != '"'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f || *p == '\\')
+			return -1;
+	if (p == e || (size_t)(p - *sp) > max)
+		return -1;
+	*sn = (size_t)(p - *sp);
+	*pp = p + 1;
+	return 0;
+}
+
+/* A test's line as history_write() writes it (printable ASCII names),
+ * read without the JSON scanner into h: 1, else 0 (nothing added) and the
+ * scanner reads the line.  What this accepts the scanner reads the same. */
+static int
+fast_period(struct history *h, const char *line, size_t n)
+{
+	const char *p = line, *e = line + n, *ts, *us = NULL, *v;
+	size_t tn, un = 0, vn;
+	struct hist_period q;
+	const char *is[HISTORY_MAX_ISSUES];
+	size_t in[HISTORY_MAX_ISSUES], ni = 0;
+
+	memset(&q, 0, sizeof q);
+	if (LIT("{\"test\":") || fast_str(&p, e, 4096, &ts, &tn) < 0 || tn == 0 ||
+	    LIT(",\"first\":") || fast_num(&p, e, &q.first) < 0 || q.first == 0 ||
+	    LIT(",\"last\":") || fast_num(&p, e, &q.last) < 0 || q.last < q.first ||
+	    LIT(",\"runs\":") || fast_num(&p, e, &q.runs) < 0 || q.runs == 0 ||
+	    LIT(",\"sources\":["))
+		return 0;
+	while (p < e && *p != ']') {
+		int k;
+
+		if ((q.kinds && LIT(",")) || fast_str(&p, e, 64, &v, &vn) < 0 || (k = kind_of(v, vn)) < 0)
+			return 0;
+		q.kinds |= 1u << k;
+	}
+	if (LIT("]"))
+		return 0;
+	if (!LIT(",\"issues\":[")) {
+		do {
+			if (fast_str(&p, e, 20, &v, &vn) < 0 || !all_digits(v, vn, 20))
+				return 0;
+			if (ni < HISTORY_MAX_ISSUES) {
+				is[ni] = v;
+				in[ni++] = vn;
+			}
+		} while (!LIT(","));
+		if (LIT("]"))
+			return 0;
+	}
+	if (!LIT(",\"url\":") && fast_str(&p, e, 2000, &us, &un) < 0)
+		return 0;
+	if (!LIT(",\"since\":") && fast_num(&p, e, &q.since) < 0)
+		return 0;
+	if (!LIT(",\"ended\":") && fast_num(&p, e, &q.ended) < 0)
+		return 0;
+	if (LIT("}") || p != e)
+		return 0;
+	q.test = xstrndup(ts, tn);
+	if (us)
+		q.url = xstrndup(us, un);
+	for (size_t i = 0; i < ni; i++)
+		strlist_addn(&q.issues, is[i], in[i]);
+	*add_period(h) = q;
+	return 1;
+}
+
+#undef LIT
+
+/* history_parse; raw then lies in doc. */
+static int
+parse_doc(struct history *h, const char *doc, size_t len, struct buf *why)
 {
 	size_t pos = 0, lineno = 0;
+	const char *raw = NULL, *raw_end = NULL;
 
 	memset(h, 0, sizeof *h);
 	while (pos < len) {
@@ -293,6 +459,23 @@ history_parse(struct history *h, const char *doc, size_t len, struct buf *why)
 			}
 			continue;
 		}
+		/* Runs as the writer writes them, one after the other from the
+		 * first on: read fast, and kept as text to write back. */
+		if (n > 7 && line[2] == 'r') {
+			struct hist_run *r = add_run(h);
+
+			if (fast_run(line, n, r, h->nruns > 1 ? r - 1 : NULL)) {
+				if (h->nraw == h->nruns - 1 && (!raw || raw_end == line)) {
+					raw = raw ? raw : line;
+					raw_end = line + n + 1;
+					h->nraw++;
+				}
+				continue;
+			}
+			h->nruns--;
+		}
+		if (n > 8 && line[2] == 't' && fast_period(h, line, n))
+			continue;
 		if (parse_line(h, line, n, why) < 0) {
 			struct buf w = { 0 };
 
@@ -308,45 +491,77 @@ history_parse(struct history *h, const char *doc, size_t len, struct buf *why)
 			buf_printf(why, "run %lld after run %lld", h->runs[i].n, h->runs[i - 1].n);
 			goto bad;
 		}
+	if (h->nraw) {
+		h->raw = raw;
+		h->rawlen = (size_t)(raw_end - raw);
+	}
 	return 0;
 bad:
 	history_free(h);
 	return -1;
 }
 
-/* ---- writing ------------------------------------------------------------ */
-
-static void
-json_str(struct buf *b, const char *s)
+int
+history_parse(struct history *h, const char *doc, size_t len, struct buf *why)
 {
-	buf_addc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = 0;
-
-		/* A run of plain bytes in one piece. */
-		while (s[n] && s[n] != '"' && s[n] != '\\' && (unsigned char)s[n] >= 0x20 && s[n] != 0x7f)
-			n++;
-		if (n) {
-			buf_add(b, s, n);
-			s += n - 1;
-			continue;
-		}
-		if (c == '"' || c == '\\') {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)c);
-		} else if (c < 0x20 || c == 0x7f) {
-			buf_printf(b, "\\u%04x", c);
-		} else {
-			buf_addc(b, (char)c);
-		}
+	if (parse_doc(h, doc, len, why) < 0)
+		return -1;
+	if (h->nraw) {
+		h->own = xmalloc(h->rawlen);
+		memcpy(h->own, h->raw, h->rawlen);
+		h->raw = h->own;
 	}
-	buf_addc(b, '"');
+	return 0;
 }
 
-/* A whole number, without printf: 10,000 run lines are written each run. */
-static void
-add_num(struct buf *b, long long v)
+int
+history_parse_in(struct history *h, const char *doc, size_t len, struct buf *why)
+{
+	return parse_doc(h, doc, len, why);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Appending into room reserved beforehand (buf_reserve): each returns
+ * where the next byte goes. */
+static char *
+put(char *w, const char *s, size_t n)
+{
+	memcpy(w, s, n);
+	return w + n;
+}
+
+#define PUT(w, lit) put(w, lit, sizeof lit - 1)
+
+/* s as a JSON string: at most 6 bytes a byte of s, and 2. */
+static char *
+put_str(char *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*w++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			*w++ = '\\';
+			*w++ = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			w = PUT(w, "\\u00");
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 15];
+		} else {
+			*w++ = (char)c;
+		}
+	}
+	*w++ = '"';
+	return w;
+}
+
+/* A whole number, without printf (at most 20 bytes): 10,000 run lines
+ * may be written each run. */
+static char *
+put_num(char *w, long long v)
 {
 	char t[24];
 	size_t n = sizeof t;
@@ -358,72 +573,113 @@ add_num(struct buf *b, long long v)
 	} while (u);
 	if (v < 0)
 		t[--n] = '-';
-	buf_add(b, t + n, sizeof t - n);
+	return put(w, t + n, sizeof t - n);
 }
+
+static void write_tail(const struct history *h, struct buf *out);
 
 void
 history_write(const struct history *h, struct buf *out)
 {
-	buf_reserve(out, 100 * h->nruns + 200 * h->np + 64);
+	buf_reserve(out, h->rawlen + 100 * (h->nruns - h->nraw) + 200 * h->np + 64);
 	buf_printf(out, "{\"exclusions_history\":%d}\n", HISTORY_VERSION);
-	for (size_t i = 0; i < h->nruns; i++) {
-		const struct hist_run *r = &h->runs[i];
-		int any = 0;
+	buf_add(out, h->raw, h->rawlen);
+	write_tail(h, out);
+}
 
-		buf_adds(out, "{\"run\":");
-		add_num(out, r->n);
-		buf_adds(out, ",\"t\":");
-		add_num(out, r->t);
-		buf_adds(out, ",\"platforms\":");
-		json_str(out, r->platforms);
-		buf_adds(out, ",\"excluded\":");
-		add_num(out, r->excluded);
-		buf_adds(out, ",\"sources\":{");
-		for (int k = 0; k < RK_KINDS; k++)
+void
+history_write_pieces(const struct history *h, struct buf *head, struct buf *tail)
+{
+	buf_printf(head, "{\"exclusions_history\":%d}\n", HISTORY_VERSION);
+	buf_reserve(tail, 100 * (h->nruns - h->nraw) + 200 * h->np + 64);
+	write_tail(h, tail);
+}
+
+/* The runs after those kept as read, and the periods. */
+static void
+write_tail(const struct history *h, struct buf *out)
+{
+	for (size_t i = h->nraw; i < h->nruns; i++) {
+		const struct hist_run *r = &h->runs[i];
+		char *w;
+
+		buf_reserve(out, 6 * strlen(r->platforms) + 128 + RK_KINDS * 48);
+		w = out->p + out->len;
+		w = PUT(w, "{\"run\":");
+		w = put_num(w, r->n);
+		w = PUT(w, ",\"t\":");
+		w = put_num(w, r->t);
+		w = PUT(w, ",\"platforms\":");
+		w = put_str(w, r->platforms);
+		w = PUT(w, ",\"excluded\":");
+		w = put_num(w, r->excluded);
+		w = PUT(w, ",\"sources\":{");
+		for (int k = 0, any = 0; k < RK_KINDS; k++)
 			if (r->counts[k]) {
-				buf_adds(out, any ? ",\"" : "\"");
-				buf_adds(out, reason_kind_name((enum reason_kind)k));
-				buf_adds(out, "\":");
-				add_num(out, r->counts[k]);
+				const char *kn = reason_kind_name((enum reason_kind)k);
+
+				w = any ? PUT(w, ",\"") : PUT(w, "\"");
+				w = put(w, kn, strlen(kn));
+				w = PUT(w, "\":");
+				w = put_num(w, r->counts[k]);
 				any = 1;
 			}
-		buf_adds(out, "}}\n");
+		w = PUT(w, "}}\n");
+		out->len = (size_t)(w - out->p);
 	}
 	for (size_t i = 0; i < h->np; i++) {
 		const struct hist_period *p = &h->p[i];
-		int any = 0;
+		size_t room = 6 * strlen(p->test) + 256 + RK_KINDS * 24 + (p->url ? 6 * strlen(p->url) + 16 : 0);
+		char *w;
 
-		buf_adds(out, "{\"test\":");
-		json_str(out, p->test);
-		buf_adds(out, ",\"first\":");
-		add_num(out, p->first);
-		buf_adds(out, ",\"last\":");
-		add_num(out, p->last);
-		buf_adds(out, ",\"runs\":");
-		add_num(out, p->runs);
-		buf_adds(out, ",\"sources\":[");
-		for (int k = 0; k < RK_KINDS; k++)
+		for (size_t j = 0; j < p->issues.n; j++)
+			room += strlen(p->issues.v[j]) + 4;
+		buf_reserve(out, room);
+		w = out->p + out->len;
+		w = PUT(w, "{\"test\":");
+		w = put_str(w, p->test);
+		w = PUT(w, ",\"first\":");
+		w = put_num(w, p->first);
+		w = PUT(w, ",\"last\":");
+		w = put_num(w, p->last);
+		w = PUT(w, ",\"runs\":");
+		w = put_num(w, p->runs);
+		w = PUT(w, ",\"sources\":[");
+		for (int k = 0, any = 0; k < RK_KINDS; k++)
 			if (p->kinds & (1u << k)) {
-				buf_printf(out, "%s\"%s\"", any ? "," : "", reason_kind_name((enum reason_kind)k));
+				const char *kn = reason_kind_name((enum reason_kind)k);
+
+				w = any ? PUT(w, ",\"") : PUT(w, "\"");
+				w = put(w, kn, strlen(kn));
+				w = PUT(w, "\"");
 				any = 1;
 			}
-		buf_addc(out, ']');
+		w = PUT(w, "]");
 		if (p->issues.n) {
-			buf_adds(out, ",\"issues\":[");
-			for (size_t j = 0; j < p->issues.n; j++)
-				buf_printf(out, "%s\"%s\"", j ? "," : "", p->issues.v[j]);
-			buf_addc(out, ']');
+			w = PUT(w, ",\"issues\":[");
+			for (size_t j = 0; j < p->issues.n; j++) {
+				w = j ? PUT(w, ",\"") : PUT(w, "\"");
+				w = put(w, p->issues.v[j], strlen(p->issues.v[j]));
+				w = PUT(w, "\"");
+			}
+			w = PUT(w, "]");
 		}
 		if (p->url) {
-			buf_adds(out, ",\"url\":");
-			json_str(out, p->url);
+			w = PUT(w, ",\"url\":");
+			w = put_str(w, p->url);
 		}
-		if (p->since && p->since < p->first)
-			buf_printf(out, ",\"since\":%lld", p->since);
-		if (p->ended)
-			buf_printf(out, ",\"ended\":%lld", p->ended);
-		buf_adds(out, "}\n");
+		if (p->since && p->since < p->first) {
+			w = PUT(w, ",\"since\":");
+			w = put_num(w, p->since);
+		}
+		if (p->ended) {
+			w = PUT(w, ",\"ended\":");
+			w = put_num(w, p->ended);
+		}
+		w = PUT(w, "}\n");
+		out->len = (size_t)(w - out->p);
 	}
+	out->p[out->len] = '\0';
 }
 
 /* ---- recording ---------------------------------------------------------- */
@@ -741,7 +997,8 @@ void
 history_free(struct history *h)
 {
 	for (size_t i = 0; i < h->nruns; i++)
-		free(h->runs[i].platforms);
+		if (i == 0 || h->runs[i].platforms != h->runs[i - 1].platforms)
+			free(h->runs[i].platforms);
 	for (size_t i = 0; i < h->np; i++) {
 		free(h->p[i].test);
 		free(h->p[i].url);
@@ -749,5 +1006,8 @@ history_free(struct history *h)
 	}
 	free(h->runs);
 	free(h->p);
+	free(h->own);
+	if (h->done)
+		h->done(h->text);
 	memset(h, 0, sizeof *h);
 }

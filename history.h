@@ -61,10 +61,20 @@ struct hist_period {
 };
 
 struct history {
+	/* A run's platforms may be the very string of the run before it. */
 	struct hist_run *runs;
 	size_t nruns, capruns;
 	struct hist_period *p;
 	size_t np, capp;
+	/* internal: the text of the first nraw runs as read, which is what
+	 * history_write() would make of them (runs are never changed once
+	 * recorded): written back as it is.  raw lies in own (freed), or in
+	 * the text history_free() gives to done(text) when done is set. */
+	const char *raw;
+	size_t rawlen, nraw;
+	char *own;
+	void *text;
+	void (*done)(void *text);
 };
 
 /* One test excluded by a run being recorded. */
@@ -83,9 +93,16 @@ struct hist_item {
 /* Read a history file's text into h (empty text: an empty history).
  * Returns 0, or -1 with why set ("line N: ...") and h emptied. */
 int history_parse(struct history *h, const char *doc, size_t len, struct buf *why);
+/* The same without a copy: the runs kept as read lie in doc, which must
+ * then live as long as h (set h->text and h->done to have history_free()
+ * let it go). */
+int history_parse_in(struct history *h, const char *doc, size_t len, struct buf *why);
 
 /* h as the file's text. */
 void history_write(const struct history *h, struct buf *out);
+/* The same in three pieces, to write one after the other: head, the runs
+ * kept as read (h->raw, h->rawlen bytes), tail. */
+void history_write_pieces(const struct history *h, struct buf *head, struct buf *tail);
 
 /* Record one run at unix time t that excluded items (duplicates merged).
  * Returns the run's number. */

@@ -30,23 +30,62 @@
 /* A history file larger than this is refused (not set aside). */
 #define HISTORY_MAX_BYTES (1024u * 1024 * 1024)
 
+/* The text a history was read from, let go with it. */
+static void
+text_done(void *text)
+{
+	blob_free(text);
+	free(text);
+}
+
+struct parse_arg {
+	struct history *h;
+	const struct blob *bl;
+	struct buf *why;
+};
+
+static long
+parse_text(void *arg)
+{
+	struct parse_arg *a = arg;
+
+	return history_parse_in(a->h, a->bl->p ? a->bl->p : "", a->bl->len, a->why);
+}
+
 int
 history_load(struct history *h, const char *path, double deadline, struct diags *d)
 {
-	struct buf body = { 0 }, why = { 0 }, aside = { 0 }, suffix = { 0 };
+	struct buf why = { 0 }, aside = { 0 }, suffix = { 0 };
+	struct blob *bl = xmalloc(sizeof *bl);
+	struct parse_arg arg = { h, bl, &why };
 	struct stat st;
+	long parsed;
 	int rc = 0;
 
 	memset(h, 0, sizeof *h);
+	memset(bl, 0, sizeof *bl);
 	if (stat(path, &st) < 0 && errno == ENOENT)
-		return 0;
-	if (read_file_until(path, HISTORY_MAX_BYTES, deadline, &body, &why) < 0) {
+		goto out;
+	/* A large file is mapped, not copied: the runs kept as read are
+	 * written back from it (history.h), so it lives as long as h. */
+	if (blob_load_until(bl, path, HISTORY_MAX_BYTES, deadline, &why) < 0) {
 		diag_add_at(d, LOG_WARN, SRC, path, "cannot be read (%s): not updated", buf_str(&why));
 		rc = -1;
 		goto out;
 	}
-	if (history_parse(h, body.p ? body.p : "", body.len, &why) == 0)
+	parsed = file_guarded(bl, parse_text, &arg);
+	if (parsed == 0) {
+		h->text = bl;
+		h->done = text_done;
+		bl = NULL;
 		goto out;
+	}
+	if (parsed == -2) {
+		history_free(h);
+		diag_add_at(d, LOG_WARN, SRC, path, "cannot be read (the file shrank while it was being read): not updated");
+		rc = -1;
+		goto out;
+	}
 	buf_printf(&suffix, ".damaged-%lld", wall_now());
 	{
 		struct buf why2 = { 0 };
@@ -62,7 +101,10 @@ history_load(struct history *h, const char *path, double deadline, struct diags 
 		buf_free(&why2);
 	}
 out:
-	buf_free(&body);
+	if (bl) {
+		blob_free(bl);
+		free(bl);
+	}
 	buf_free(&why);
 	buf_free(&aside);
 	buf_free(&suffix);
@@ -72,15 +114,21 @@ out:
 int
 history_save(const struct history *h, const char *path, struct diags *d)
 {
-	struct buf out = { 0 }, why = { 0 };
+	struct buf head = { 0 }, tail = { 0 }, why = { 0 };
+	struct file_piece v[3];
 	int rc = 0;
 
-	history_write(h, &out);
-	if (file_write_atomic(path, out.p, out.len, &why) < 0) {
+	/* The runs kept as read go out as they are, not copied. */
+	history_write_pieces(h, &head, &tail);
+	v[0] = (struct file_piece){ head.p, head.len };
+	v[1] = (struct file_piece){ h->raw, h->rawlen };
+	v[2] = (struct file_piece){ tail.p, tail.len };
+	if (file_write_atomic_pieces(path, v, 3, &why) < 0) {
 		diag_add_at(d, LOG_WARN, SRC, path, "cannot be written: %s", buf_str(&why));
 		rc = -1;
 	}
-	buf_free(&out);
+	buf_free(&head);
+	buf_free(&tail);
 	buf_free(&why);
 	return rc;
 }

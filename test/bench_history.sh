@@ -4,6 +4,9 @@
 # runs and 1,000 tests (1,000 open periods, 1,000 ended ones); the run
 # excludes the same 1,000 tests (a generated list, no test tree), so each
 # measured run reads, updates and rewrites the whole file under its lock.
+# Run lines as the tool writes them are read without the JSON scanner and
+# written back as read, so much of what is left is the file's I/O: writing
+# it, its fsync, and the removal of the old one it replaces.
 # Prints figures, asserts nothing.  KEEP=1 leaves the generated files.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -3,7 +3,8 @@
 # seen, runs seen, a test that comes back starts a new period), the
 # Markdown report (--format markdown, `exclusions report`, appended to
 # GITHUB_STEP_SUMMARY), a damaged file kept aside while the run goes on, a
-# run whose every source failed kept as a gap, 20 concurrent runs on one
+# run whose every source failed kept as a gap, a large history (mapped;
+# the runs kept as read written back as they are), 20 concurrent runs on one
 # file with no update lost, and `exclusions history --replay-git` on a git
 # repository built here.
 #
@@ -161,6 +162,44 @@ if command -v curl >/dev/null 2>&1; then
 else
 	skip "gap: every source failed" "curl is not installed"
 fi
+
+# --- a large history (over 1 MB: read mapped) ------------------------------
+# 14,000 runs, one of them in another form than the writer's (read all the
+# same, written in the writer's form), and an open period of A.
+L=$WORK/large.jsonl
+"$PY" - "$L" "$A" "$T0" <<'EOF'
+import json, sys
+path, a, t0 = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(path, "w") as f:
+    f.write('{"exclusions_history":1}\n')
+    for r in range(1, 14001):
+        if r == 6000:
+            f.write('{"run":%d, "t":%d,"excluded":1,"platforms":"linux","sources":{"extra":1}}\n' % (r, t0 - 20000 + r))
+        else:
+            f.write('{"run":%d,"t":%d,"platforms":"linux","excluded":1,"sources":{"extra":1}}\n' % (r, t0 - 20000 + r))
+    f.write(json.dumps({"test": a, "first": t0 - 19999, "last": t0 - 6000, "runs": 14000, "sources": ["extra"]},
+                       separators=(",", ":")) + "\n")
+EOF
+cp "$L" "$WORK/large.orig"
+check "large: over 1 MiB" test "$(wc -c <"$L")" -gt 1048576
+EXCLUSIONS_NOW=$((T0 + 30 * DAY)) run_excl large "${common[@]}" --extra "$WORK/a.txt" --history "$L"
+expect_eq "large: the run succeeds" 0 "$(cat "$WORK/large.rc")"
+check "large: recorded, nothing damaged" grep -q "history $L: run 14001 recorded" "$WORK/large.err"
+expect_eq "large: run 14001 recorded, A seen once more, still open" "(14001, 14001, [14001], None)" \
+	"$(jsonl "$L" '(len(runs), runs[-1]["run"], [p["runs"] for p in of("'"$A"'")], of("'"$A"'")[0].get("ended"))')"
+check "large: the runs before the one in another form kept byte for byte" \
+	cmp -s <(head -n 6000 "$WORK/large.orig") <(head -n 6000 "$L")
+expect_eq "large: the one in another form written in the writer's form" \
+	'{"run":6000,"t":'$((T0 - 14000))',"platforms":"linux","excluded":1,"sources":{"extra":1}}' "$(sed -n 6001p "$L")"
+check "large: the runs after it the same" cmp -s <(sed -n '6002,14001p' "$WORK/large.orig") <(sed -n '6002,14001p' "$L")
+# Damaged near its end: kept aside, unchanged.
+cp "$WORK/large.orig" "$L"
+printf '{"run":14001,"t":1,"platforms":"linux","excluded":1,"sources":{"nope":1}}\n' >>"$L"
+cp "$L" "$WORK/large.damaged"
+EXCLUSIONS_NOW=$((T0 + 31 * DAY)) run_excl large2 "${common[@]}" --extra "$WORK/a.txt" --history "$L"
+check "large: damaged near its end, said" grep -q "damaged (line 14003: unknown source" "$WORK/large2.err"
+check "large: damaged, kept aside unchanged" cmp -s "$WORK/large.damaged" "$L.damaged-$((T0 + 31 * DAY))"
+expect_eq "large: damaged, a new history started" "(1, 1)" "$(jsonl "$L" 'len(runs), len(periods)')"
 
 # --- 20 concurrent runs ----------------------------------------------------
 C=$WORK/concurrent.jsonl

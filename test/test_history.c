@@ -321,11 +321,75 @@ test_sink_sets_since(void)
 	buf_free(&why);
 }
 
+/* Run lines as the writer writes them are kept as read and written back
+ * as they are; any other form (valid all the same) is read by the JSON
+ * scanner and written in the writer's form, and the runs after it too. */
+static void
+test_runs_kept_as_read(void)
+{
+	struct history h, g;
+	struct buf a = { 0 }, head = { 0 }, tail = { 0 }, all = { 0 }, why = { 0 };
+	struct hist_item it = { .test = "t.py::C::x", .kinds = 1u << RK_LIST, .issue = "7" };
+	const char *canon =
+	    "{\"exclusions_history\":1}\n"
+	    "{\"run\":1,\"t\":100,\"platforms\":\"linux\",\"excluded\":1,\"sources\":{\"disabled-list\":1}}\n"
+	    "{\"run\":2,\"t\":200,\"platforms\":\"linux\",\"excluded\":0,\"sources\":{}}\n"
+	    "{\"run\":3,\"t\":300,\"platforms\":\"linux,rocm\",\"excluded\":2,\"sources\":{\"disabled-list\":1,\"extra\":1}}\n"
+	    "{\"test\":\"t.py::C::x\",\"first\":100,\"last\":300,\"runs\":2,\"sources\":[\"disabled-list\"],\"issues\":[\"7\"],\"since\":50}\n";
+	/* Runs 2 and 4 in other forms: keys in another order, a zero count,
+	 * a space, an escape. */
+	const char *other =
+	    "{\"exclusions_history\":1}\n"
+	    "{\"run\":1,\"t\":100,\"platforms\":\"linux\",\"excluded\":1,\"sources\":{\"disabled-list\":1}}\n"
+	    "{\"run\":2,\"platforms\":\"linux\",\"t\":200,\"excluded\":0,\"sources\":{\"extra\":0}}\n"
+	    "{\"run\":3,\"t\":300,\"platforms\":\"linux\",\"excluded\":0,\"sources\":{}}\n"
+	    "{\"run\":4, \"t\":400,\"platforms\":\"l\\u0069nux\",\"excluded\":0,\"sources\":{}}\n";
+	const char *other_written =
+	    "{\"exclusions_history\":1}\n"
+	    "{\"run\":1,\"t\":100,\"platforms\":\"linux\",\"excluded\":1,\"sources\":{\"disabled-list\":1}}\n"
+	    "{\"run\":2,\"t\":200,\"platforms\":\"linux\",\"excluded\":0,\"sources\":{}}\n"
+	    "{\"run\":3,\"t\":300,\"platforms\":\"linux\",\"excluded\":0,\"sources\":{}}\n"
+	    "{\"run\":4,\"t\":400,\"platforms\":\"linux\",\"excluded\":0,\"sources\":{}}\n";
+
+	CHECK(history_parse(&h, canon, strlen(canon), &why) == 0);
+	CHECK(h.nruns == 3 && h.nraw == 3 && h.np == 1);
+	CHECK(h.runs[2].counts[RK_EXTRA] == 1 && strcmp(h.runs[2].platforms, "linux,rocm") == 0);
+	CHECK(h.p[0].since == 50 && h.p[0].issues.n == 1);
+	history_write(&h, &a);
+	CHECK(strcmp(buf_str(&a), canon) == 0);
+	/* Recorded on: the runs as read, then the new one. */
+	history_record(&h, 400, "linux", &it, 1);
+	a.len = 0;
+	history_write(&h, &a);
+	history_write_pieces(&h, &head, &tail);
+	buf_add(&all, head.p, head.len);
+	buf_add(&all, h.raw, h.rawlen);
+	buf_add(&all, tail.p, tail.len);
+	CHECK(all.len == a.len && memcmp(all.p, a.p, a.len) == 0);
+	CHECK(strncmp(buf_str(&a), canon, strlen(canon) - strlen(strstr(canon, "{\"test\""))) == 0);
+	CHECK(strstr(buf_str(&a), "{\"run\":4,\"t\":400,\"platforms\":\"linux\",\"excluded\":1,\"sources\":{\"disabled-list\":1}}\n") != NULL);
+	CHECK(strstr(buf_str(&a), "\"runs\":3,") != NULL);
+	history_free(&h);
+
+	CHECK(history_parse(&g, other, strlen(other), &why) == 0);
+	CHECK(g.nruns == 4 && g.nraw == 1 && g.runs[1].t == 200 && strcmp(g.runs[3].platforms, "linux") == 0);
+	a.len = 0;
+	history_write(&g, &a);
+	CHECK(strcmp(buf_str(&a), other_written) == 0);
+	history_free(&g);
+	buf_free(&a);
+	buf_free(&head);
+	buf_free(&tail);
+	buf_free(&all);
+	buf_free(&why);
+}
+
 int
 main(void)
 {
 	RUN(test_replay_real_and_synthetic);
 	RUN(test_roundtrip);
+	RUN(test_runs_kept_as_read);
 	RUN(test_damage);
 	RUN(test_report);
 	RUN(test_key_gives_since);
