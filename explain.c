@@ -1,13 +1,9 @@
 #include "explain.h"
 
-#include <sys/stat.h>
-
 #include <stdlib.h>
 #include <string.h>
 
 #include "disabled.h"
-#include "cache.h"
-#include "fetch.h"
 #include "file.h"
 #include "match.h"
 #include "pipeline.h"
@@ -400,95 +396,27 @@ parse_doc(void *arg)
 	return n;
 }
 
-/* The copy of the list the source used, from the cache (its last-known-
- * good: what the run used, trusted or kept); 1 when found. */
-static int
-cached_list(const struct config *c, struct blob *doc)
-{
-	struct buf dir = { 0 }, why = { 0 };
-	struct cache_entry ce;
-	int found = 0;
-
-	if (c->no_cache)
-		return 0;
-	if (c->cache_dir)
-		buf_adds(&dir, c->cache_dir);
-	else if (cache_default_dir(&dir) < 0)
-		return 0;
-	if (cache_load(buf_str(&dir), c->disabled_url, "good", c->max_bytes, &ce, &why) > 0) {
-		blob_from_buf(doc, &ce.body);
-		cache_entry_free(&ce);
-		found = 1;
-	}
-	buf_free(&dir);
-	buf_free(&why);
-	return found;
-}
-
+/* The list's entries that name the test but exclude nothing (other
+ * platforms, no test of this run): from the copy the run read (a file, a
+ * pipe, the cache or its one download).  A run that did not read it (turned
+ * off, or its source failed and said why) has none to show: reading or
+ * fetching it again here would repeat the source's work, and its failure. */
 static void
 from_list(struct explain *e, struct run *r)
 {
-	const struct config *c = r->cfg;
-	struct blob doc;
-	struct buf body = { 0 }, why = { 0 };
-	struct parse_job job = { e, &doc, &why };
-	int got = -1;
+	struct buf why = { 0 };
+	struct parse_job job = { e, &r->list_doc, &why };
 
-	memset(&doc, 0, sizeof doc);
-	if (r->list_doc.p || r->list_doc.map) {
-		/* The list as the run read it (a file, a pipe or a download). */
-		job.doc = &r->list_doc;
-		if (file_guarded(&r->list_doc, parse_doc, &job) < 0 && why.len == 0)
-			buf_printf(&why, "the file shrank while it was being read");
-		if (why.len)
-			buf_printf(&e->list_note, "could not be read again (%s), so only its entries that exclude a test of this run are shown",
-			    buf_str(&why));
-		buf_free(&why);
+	if (!r->list_doc.p && !r->list_doc.map) {
+		buf_adds(&e->list_note, r->cfg->no_disabled_list ? "turned off (--no-disabled-list)" :
+		    "not read by this run (see its warning), so none of its entries is shown");
 		return;
 	}
-	/* The source could not read it: try once more. */
-	if (c->disabled_file) {
-		struct stat st;
-
-		if (strcmp(c->disabled_file, "-") == 0 || stat(c->disabled_file, &st) < 0 ||
-		    !S_ISREG(st.st_mode)) {
-			buf_printf(&e->list_note, "read from a pipe, so only its entries that exclude a test of this run are shown");
-			return;
-		}
-		got = blob_load_file(&doc, c->disabled_file, c->max_bytes, &why);
-	} else if (cached_list(c, &doc)) {
-		/* The list the source used: its last-known-good in the cache. */
-		got = 0;
-	} else if (c->offline) {
-		buf_printf(&why, "--offline, and no cached copy");
-	} else {
-		/* Fetched again: the source has let its copy go. */
-		struct fetch f;
-		struct childq q = { 0 };
-		struct fetch_req req = { 0 };
-
-		req.url = c->disabled_url;
-		req.deadline = r->deadline;
-		req.max_bytes = c->max_bytes;
-		req.retries = c->retries;
-		req.follow = 1;
-		req.fail_on_http_error = 1;
-		memset(&f, 0, sizeof f);
-		if (fetch_prepare(&f, &req, &why) == 0) {
-			childq_add(&q, &f.c);
-			childq_run(&q, 1, r->deadline);
-			got = fetch_result(&f, &body, &why);
-			blob_from_buf(&doc, &body);
-		}
-		fetch_free(&f);
-	}
-	if (got == 0 && file_guarded(&doc, parse_doc, &job) < 0 && why.len == 0)
+	if (file_guarded(&r->list_doc, parse_doc, &job) < 0 && why.len == 0)
 		buf_printf(&why, "the file shrank while it was being read");
 	if (why.len)
 		buf_printf(&e->list_note, "could not be read again (%s), so only its entries that exclude a test of this run are shown",
 		    buf_str(&why));
-	blob_free(&doc);
-	buf_free(&body);
 	buf_free(&why);
 }
 

@@ -21,8 +21,8 @@ struct explain;
 
 /* Without --explain: NULL, and nothing done.  Else what the sources said
  * about the test, before re-enabling: the exclusions that cover it, the
- * near misses (the published list is read again for those, when it came
- * from a file that can be read twice, or fetched again from its URL). */
+ * near misses (from the copy of the published list the run read, which
+ * src_list.c keeps in r->list_doc under --explain; none when it read none). */
 struct explain *explain_start(struct run *r);
 
 /* After re-enabling: print the explanation on stdout and free e.  Returns

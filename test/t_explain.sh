@@ -290,6 +290,19 @@ EOF
 	has "explain: from a URL, the list's near misses come from the run's copy" url 1 \
 		"  platform: rocm (this run: linux): does not apply"
 	expect_eq "explain: the list's URL fetched once a run (two runs)" 2 "$n"
+	# A run that read no list: none fetched by --explain either.
+	"$EXCLUSIONS" --root "$ROOT" --no-cache --no-trunk --no-disabled-list --timeout 20 \
+		--disabled-url "$URL/data/sample-disabled.json?case=off" --explain "$KINETO" >"$WORK/off.out" 2>"$WORK/off.err"
+	RC=$?
+	has "explain: --no-disabled-list: the list is said to be off (exit 1)" off 1 \
+		"disabled list: turned off (--no-disabled-list)"
+	"$EXCLUSIONS" --root "$ROOT" --no-cache --no-trunk --retries 0 --timeout 20 --fallback never \
+		--disabled-url "$URL/status/500?case=failed" --explain "$KINETO" >"$WORK/failed.out" 2>"$WORK/failed.err"
+	RC=$?
+	has "explain: the list's source failed: said, no entry shown" failed 1 \
+		"disabled list: not read by this run (see its warning), so none of its entries is shown"
+	expect_eq "explain: no request when the list is off, one when its fetch failed (never a second)" "0 1" \
+		"$(grep -c '^request: GET /data/sample-disabled.json?case=off' "$WORK/server.log") $(grep -c '^request: GET /status/500?case=failed' "$WORK/server.log")"
 fi
 
 # -- usage errors ----------------------------------------------------------------
