@@ -307,10 +307,8 @@ fetch_free(struct fetch *f)
 	f->nowned = 0;
 }
 
-/* Case-insensitive "name:" at the start of a header line of n bytes; the
- * value, its blanks trimmed, in *v and *vn. */
-static int
-meta_header(const char *line, size_t n, const char *name, const char **v, size_t *vn)
+int
+http_header_is(const char *line, size_t n, const char *name, const char **v, size_t *vn)
 {
 	size_t l = strlen(name);
 
@@ -337,6 +335,44 @@ meta_header(const char *line, size_t n, const char *name, const char **v, size_t
 	return 1;
 }
 
+int
+http_block(const char **pp, const char *end, int *status)
+{
+	const char *p = *pp, *sp, *nl;
+
+	if (end - p < 5 || memcmp(p, "HTTP/", 5) != 0)
+		return 0;
+	sp = memchr(p, ' ', (size_t)(end - p));
+	nl = memchr(p, '\n', (size_t)(end - p));
+	*status = 0;
+	if (sp && nl && sp < nl && nl - sp >= 4 && sp[1] >= '1' && sp[1] <= '5' &&
+	    sp[2] >= '0' && sp[2] <= '9' && sp[3] >= '0' && sp[3] <= '9')
+		*status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
+	*pp = nl ? nl + 1 : end;
+	return 1;
+}
+
+int
+http_header_line(const char **pp, const char *end, const char **line, size_t *n)
+{
+	const char *p = *pp, *nl = memchr(p, '\n', (size_t)(end - p));
+	size_t l;
+
+	if (!nl) {
+		*pp = end;
+		return 0;
+	}
+	l = (size_t)(nl - p);
+	if (l && p[l - 1] == '\r')
+		l--;
+	*pp = nl + 1;
+	if (l == 0)
+		return 0;
+	*line = p;
+	*n = l;
+	return 1;
+}
+
 static char *
 meta_value(char *old, const char *v, size_t n)
 {
@@ -353,43 +389,22 @@ meta_value(char *old, const char *v, size_t n)
 int
 fetch_meta_parse(const char *p, size_t n, struct fetch_meta *m)
 {
-	const char *start = p, *end = p + n;
+	const char *start = p, *end = p + n, *line, *v;
+	size_t l, vn;
 	int blocks = 0;
 
 	memset(m, 0, sizeof *m);
-	/* One header block per response curl saw (a 302, then a 200). */
-	while (end - p >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-		const char *sp = memchr(p, ' ', (size_t)(end - p));
-		const char *nl0 = memchr(p, '\n', (size_t)(end - p));
-
+	/* The last block is the response whose body follows. */
+	while (http_block(&p, end, &m->status)) {
 		blocks++;
-		m->status = 0;
-		if (sp && nl0 && sp < nl0 && nl0 - sp >= 4 && sp[1] >= '1' && sp[1] <= '5' &&
-		    sp[2] >= '0' && sp[2] <= '9' && sp[3] >= '0' && sp[3] <= '9')
-			m->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
 		free(m->etag);
 		free(m->last_modified);
 		m->etag = m->last_modified = NULL;
-		for (;;) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p)), *v;
-			size_t l, vn;
-
-			if (!nl) {
-				p = end;
-				break;
-			}
-			l = (size_t)(nl - p);
-			if (l && p[l - 1] == '\r')
-				l--;
-			if (l == 0) {
-				p = nl + 1;
-				break;
-			}
-			if (meta_header(p, l, "etag", &v, &vn))
+		while (http_header_line(&p, end, &line, &l)) {
+			if (http_header_is(line, l, "etag", &v, &vn))
 				m->etag = meta_value(m->etag, v, vn);
-			else if (meta_header(p, l, "last-modified", &v, &vn))
+			else if (http_header_is(line, l, "last-modified", &v, &vn))
 				m->last_modified = meta_value(m->last_modified, v, vn);
-			p = nl + 1;
 		}
 	}
 	m->body_off = (size_t)(p - start);

@@ -83,6 +83,26 @@ int fetch_result(struct fetch *f, struct buf *body, struct buf *why);
  * by curl's own --max-time (which is set just short of it)? */
 int fetch_timed_out(const struct fetch *f);
 
+/* curl's output with headers (--dump-header -, req.headers): one header
+ * block per response curl saw (a 302, then a 200), then the body.  A
+ * caller walks it as
+ *
+ *	while (http_block(&p, end, &status))
+ *		while (http_header_line(&p, end, &line, &n))
+ *			if (http_header_is(line, n, "etag", &v, &vn)) ...
+ *
+ * http_block: when p starts a block ("HTTP/"), its status (the three
+ * digits after the first blank of the status line; 0 when there are none)
+ * and p past that line; returns 1, else 0 and p unmoved.
+ * http_header_line: the next header line of the block (its CR cut); at
+ * the blank line that ends the block (or the end of the text), p past it
+ * and 0.
+ * http_header_is: is the line the header `name` (lowercase; the line's
+ * name in any case)?  Its value, blanks trimmed, in *v and *vn. */
+int http_block(const char **p, const char *end, int *status);
+int http_header_line(const char **p, const char *end, const char **line, size_t *n);
+int http_header_is(const char *line, size_t n, const char *name, const char **v, size_t *vn);
+
 /* What a response with headers (req.headers) says: the last header
  * block's status, its ETag and Last-Modified (NUL-terminated copies, or
  * NULL: absent or unusable), and where the body starts.  Returns 0, or -1

@@ -380,28 +380,6 @@ github_call_free(struct gh_call *k)
 	k->url = NULL;
 }
 
-/* Case-insensitive "name:" at the start of a header line. */
-static const char *
-header_value(const char *line, size_t n, const char *name)
-{
-	size_t l = strlen(name);
-
-	if (n <= l || line[l] != ':')
-		return NULL;
-	for (size_t i = 0; i < l; i++) {
-		char c = line[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != name[i])
-			return NULL;
-	}
-	line += l + 1;
-	while (*line == ' ')
-		line++;
-	return line;
-}
-
 /* Link: <https://...?page=2>; rel="next", <...>; rel="last" */
 static void
 link_next(const char *v, size_t n, struct buf *next)
@@ -431,7 +409,8 @@ link_next(const char *v, size_t n, struct buf *next)
 void
 github_parse(const char *p, size_t n, struct gh_response *r)
 {
-	const char *end = p + n;
+	const char *end = p + n, *line, *v;
+	size_t l, vn;
 
 	r->status = 0;
 	r->rate_limited = 0;
@@ -440,38 +419,18 @@ github_parse(const char *p, size_t n, struct gh_response *r)
 	buf_str(&r->next);
 	buf_str(&r->location);
 	/* One header block per response curl saw (a 302, then a 200). */
-	while (end - p >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-		const char *sp = memchr(p, ' ', (size_t)(end - p));
-
-		r->status = sp && end - sp > 4 ? atoi(sp + 1) : 0;
+	while (http_block(&p, end, &r->status)) {
 		r->next.len = 0;
 		r->location.len = 0;
-		for (;;) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			size_t l;
-			const char *v;
-
-			if (!nl) {
-				p = end;
-				break;
-			}
-			l = (size_t)(nl - p);
-			if (l && p[l - 1] == '\r')
-				l--;
-			if (l == 0) {
-				p = nl + 1;
-				break;
-			}
-			if ((v = header_value(p, l, "link")) != NULL)
-				link_next(v, (size_t)(p + l - v), &r->next);
-			if ((v = header_value(p, l, "location")) != NULL) {
+		while (http_header_line(&p, end, &line, &l)) {
+			if (http_header_is(line, l, "link", &v, &vn))
+				link_next(v, vn, &r->next);
+			if (http_header_is(line, l, "location", &v, &vn)) {
 				r->location.len = 0;
-				buf_add(&r->location, v, (size_t)(p + l - v));
+				buf_add(&r->location, v, vn);
 			}
-			if ((v = header_value(p, l, "x-ratelimit-remaining")) != NULL && *v == '0' &&
-			    v + 1 == p + l)
+			if (http_header_is(line, l, "x-ratelimit-remaining", &v, &vn) && vn == 1 && *v == '0')
 				r->rate_limited = 1;
-			p = nl + 1;
 		}
 		buf_str(&r->next);
 		buf_str(&r->location);
